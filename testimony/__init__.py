@@ -1,0 +1,64 @@
+"""testimony: anonymous testimony from front-line staff, moderated and published as digests."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, request
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from testimony import config, errors, instance_keys, ratelimit, security
+from testimony.db import db
+from testimony.text import check_form_encoding
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+csrf = CSRFProtect()
+migrate = Migrate(directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+
+
+def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    config.load(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    instance_keys.apply(app, instance_keys.load(app))
+
+    # Registered before CSRFProtect so the raw body is read (and cached) before any parsing.
+    app.before_request(_refuse_unreadable_forms)
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    ratelimit.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _refuse_unreadable_forms() -> None:
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        check_form_encoding(request.get_data(cache=True))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from testimony import public, status, submit
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(submit.bp)
+    app.register_blueprint(status.bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from testimony import cli
+
+    cli.init_app(app)

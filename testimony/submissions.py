@@ -1,0 +1,125 @@
+"""What happens to a testimony: storing it sealed, finding it by codename, messages, withdrawal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from nlp import Redaction
+from testimony import codenames, instance_keys, sealing
+from testimony.db import db
+from testimony.models import Author, BlobKind, Recipient, Status, Submission
+
+# What the submitter sees for each status: calm, plain, no jargon.
+STATUS_TEXT: dict[str, str] = {
+    Status.RECEIVED: "Received. A moderator has not read it yet.",
+    Status.IN_REVIEW: "A moderator is reading it.",
+    Status.WAITING: "A moderator has a question for you. Please read it below.",
+    Status.APPROVED: "Approved. It will appear in a future digest.",
+    Status.PUBLISHED: "Published.",
+    Status.DECLINED: "Not published. The reason is below.",
+    Status.WITHDRAWN: "Withdrawn. Everything you sent has been deleted.",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    author: str
+    text: str
+    sent_on: str
+
+
+def codename_settings() -> codenames.CodenameSecrets:
+    keys = instance_keys.current(current_app)
+    cfg = current_app.config
+    return codenames.CodenameSecrets(
+        lookup_salt=keys.lookup_salt,
+        keypair_salt=keys.keypair_salt,
+        time_cost=cfg["CODENAME_ARGON2_TIME_COST"],
+        memory_kib=cfg["CODENAME_ARGON2_MEMORY_KIB"],
+    )
+
+
+def store(redaction: Redaction) -> tuple[Submission, str]:
+    """Seal and commit a new submission. Returns it and its codename.
+
+    The codename is returned only after the commit succeeded: a codename shown to a person
+    always points at a stored submission.
+    """
+    settings = codename_settings()
+    while True:
+        codename = codenames.generate()
+        derived = codenames.derive(codename, settings)
+        # A collision has odds of about 2^-90; checking costs one indexed read.
+        if db.session.scalar(select(Submission.id).where(Submission.lookup_id == derived.lookup_id)) is None:
+            break
+    submission = Submission(
+        lookup_id=derived.lookup_id,
+        submitter_public_key=derived.keypair.public,
+        status=Status.RECEIVED,
+        warning_count=len(redaction.warnings),
+    )
+    db.session.add(submission)
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.BUNDLE,
+        author=Author.SUBMITTER,
+        payload={"redaction": redaction.to_dict()},
+        readers=sealing.staff_readers(),
+    )
+    db.session.commit()
+    return submission, codename
+
+
+def find(codename: str) -> tuple[Submission | None, codenames.Derived]:
+    """The submission for a codename, or None. Derivation runs in full either way."""
+    derived = codenames.derive(codename, codename_settings())
+    submission = db.session.scalar(select(Submission).where(Submission.lookup_id == derived.lookup_id))
+    return submission, derived
+
+
+def messages_for_submitter(submission: Submission, derived: codenames.Derived) -> list[Message]:
+    """The conversation, opened with the key pair only the codename can derive."""
+    messages: list[Message] = []
+    for blob in sorted(submission.blobs, key=lambda b: b.id):
+        if blob.kind != BlobKind.MESSAGE:
+            continue
+        payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
+        messages.append(
+            Message(author=blob.author, text=payload["text"], sent_on=blob.created_on.isoformat())
+        )
+    return messages
+
+
+def submitter_and_staff_readers(submission: Submission) -> list[sealing.Reader]:
+    readers = sealing.staff_readers()
+    readers.append(sealing.Reader(Recipient.SUBMITTER, submission.submitter_public_key))
+    return readers
+
+
+def add_submitter_reply(submission: Submission, text: str) -> None:
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.MESSAGE,
+        author=Author.SUBMITTER,
+        payload={"text": text},
+        readers=submitter_and_staff_readers(submission),
+    )
+    if submission.status == Status.WAITING:
+        submission.status = Status.IN_REVIEW
+    submission.version += 1
+    db.session.commit()
+
+
+def withdraw(submission: Submission) -> None:
+    """Delete everything the submitter sent. The row stays as a tombstone (status withdrawn,
+    no content) so the desk's counts stay honest and the codename shows what happened."""
+    for blob in list(submission.blobs):
+        db.session.delete(blob)
+    submission.status = Status.WITHDRAWN
+    submission.warning_count = 0
+    submission.version += 1
+    db.session.commit()

@@ -1,0 +1,125 @@
+"""Writing, previewing and sending testimony. Works with plain form posts; no JavaScript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import TooManyRequests
+
+import nlp
+from testimony import submissions
+from testimony.db import db
+from testimony.ratelimit import everyone_key, limiter
+from testimony.text import clean
+
+bp = Blueprint("submit", __name__)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the preview: plain text, or a struck detail shown by its replacement."""
+
+    text: str
+    label: str | None = None
+    replacement: str | None = None
+
+
+def _per_address_limit() -> str:
+    return str(current_app.config["RATELIMIT_PER_ADDRESS"])
+
+
+def _global_send_limit() -> str:
+    return str(current_app.config["RATELIMIT_SEND_GLOBAL"])
+
+
+def _not_sending() -> bool:
+    return "send" not in request.form
+
+
+@bp.get("/submit")
+def form() -> str:
+    return render_template("submit/form.html", body="")
+
+
+@bp.post("/submit")
+@limiter.limit(_per_address_limit, methods=["POST"])
+@limiter.limit(_global_send_limit, key_func=everyone_key, methods=["POST"], exempt_when=_not_sending)
+def post() -> tuple[str, int] | str:
+    body = clean(request.form.get("body", ""))
+    if "send" not in request.form and "preview" not in request.form:
+        return _form_again(body, "Please use the Preview or Send button.", 400)
+    if not body:
+        return _form_again(
+            body, "There is no text yet. Write your testimony in the box, then preview or send it.", 400
+        )
+    limit = current_app.config["MAX_TESTIMONY_CHARS"]
+    if len(body) > limit:
+        return _form_again(
+            body,
+            f"Your text has {len(body):,} characters; the limit is {limit:,}. "
+            "Please shorten it (your text is still in the box), or send it in two parts.",
+            413,
+        )
+    redaction = nlp.redact(body)
+    if "preview" in request.form:
+        return render_template(
+            "submit/form.html", body=body, redaction=redaction, segments=segments(redaction)
+        )
+    return _send(body, redaction)
+
+
+def _send(body: str, redaction: nlp.Redaction) -> tuple[str, int] | str:
+    try:
+        _submission, codename = submissions.store(redaction)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.error("could not store a submission (database error)")
+        return _form_again(
+            body,
+            "We could not store your testimony just now, so nothing was sent. "
+            "Your text is still in the box: please try again in a few minutes.",
+            503,
+        )
+    return render_template("submit/sent.html", codename=codename)
+
+
+def _form_again(body: str, error: str, code: int) -> tuple[str, int]:
+    return render_template("submit/form.html", body=body, error=error), code
+
+
+@bp.errorhandler(CSRFError)
+def _expired_form(_error: CSRFError) -> tuple[str, int]:
+    # Someone may have written for an hour: give their text back with a fresh form.
+    body = clean(request.form.get("body", ""))
+    return _form_again(
+        body,
+        "The form had expired, so nothing was sent. Your text is still here: please press the button again.",
+        400,
+    )
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(_error: TooManyRequests) -> tuple[str, int]:
+    body = clean(request.form.get("body", ""))
+    return _form_again(
+        body,
+        "Many people are sending at the moment, or many requests came from your connection. Nothing was sent and your text is still here: please wait a few minutes and try again.",
+        429,
+    )
+
+
+def segments(redaction: nlp.Redaction) -> list[Segment]:
+    """Split the original text into plain pieces and struck details, for the preview."""
+    pieces: list[Segment] = []
+    position = 0
+    for span in sorted(redaction.spans, key=lambda s: s.start):
+        if span.start > position:
+            pieces.append(Segment(redaction.text[position : span.start]))
+        pieces.append(Segment(redaction.text[span.start : span.end], span.label, span.replacement))
+        position = max(position, span.end)
+    if position < len(redaction.text):
+        pieces.append(Segment(redaction.text[position:]))
+    return pieces
