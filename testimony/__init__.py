@@ -23,7 +23,9 @@ migrate = Migrate(directory=os.path.join(ROOT, "migrations"), render_as_batch=Tr
 def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=instance_path or os.path.join(ROOT, "instance"),
+        instance_path=instance_path
+        or os.environ.get("TESTIMONY_INSTANCE_PATH")
+        or os.path.join(ROOT, "instance"),
         instance_relative_config=True,
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),

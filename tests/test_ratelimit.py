@@ -1,0 +1,65 @@
+"""Rate limits: they engage, keep the text, and never key on a raw address."""
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from testimony import ratelimit
+from tests.conftest import base_config
+from tests.helpers import csrf_token
+
+
+def make_app(tmp_path, **extra) -> Flask:  # type: ignore[no-untyped-def]
+    from testimony import create_app, instance_keys
+
+    config = {**base_config(f"sqlite:///{tmp_path}/rl.db"), "RATELIMIT_ENABLED": True, **extra}
+    app = create_app(config, instance_path=str(tmp_path / "inst"))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        keys, _ = instance_keys.create(app)
+        instance_keys.apply(app, keys)
+    return app
+
+
+def test_per_address_limit_keeps_the_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(tmp_path, RATELIMIT_PER_ADDRESS="2 per hour")
+    ratelimit.limiter.reset()
+    client: FlaskClient = app.test_client()
+    token = csrf_token(client, "/submit")
+    codes = []
+    for _ in range(3):
+        response = client.post("/submit", data={"csrf_token": token, "body": "my careful words", "preview": "1"})
+        codes.append(response.status_code)
+    assert codes == [200, 200, 429]
+    page = response.get_data(as_text=True)
+    assert "my careful words" in page and "wait a few minutes" in page
+
+
+def test_global_cap_on_sending(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(tmp_path, RATELIMIT_SEND_GLOBAL="1 per minute", RATELIMIT_PER_ADDRESS="100 per hour")
+    ratelimit.limiter.reset()
+    first, second = app.test_client(), app.test_client()
+    ok = first.post("/submit", data={"csrf_token": csrf_token(first, "/submit"), "body": "one", "send": "1"})
+    assert ok.status_code == 200
+    # A different address is still refused: the cap is for everyone together.
+    blocked = second.post(
+        "/submit",
+        data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "send": "1"},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert blocked.status_code == 429
+    # Previews are not capped globally.
+    preview = second.post(
+        "/submit", data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "preview": "1"},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert preview.status_code == 200
+
+
+def test_limiter_key_is_not_the_address(app: Flask) -> None:
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        key = ratelimit.address_key()
+    assert "203.0.113.9" not in key and len(key) == 32
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        assert ratelimit.address_key() == key  # stable within the day
