@@ -58,6 +58,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(submit.bp)
     app.register_blueprint(status.bp)
+    # Imported here, not at the top: moderation builds on testimony, never the reverse.
+    import moderation
+
+    moderation.init_app(app)
 
 
 def _register_commands(app: Flask) -> None:

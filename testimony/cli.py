@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from testimony import accounts, instance_keys
 from testimony.db import db
 from testimony.models import Moderator, Role
+from testimony.themes import sync_themes
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(moderators)
+    app.cli.add_command(audit_group)
 
 
 @click.command("init")
@@ -25,6 +27,9 @@ def init_command(admin_name: str) -> None:
     """Migrate the database, create instance keys, and the first admin if there is none."""
     upgrade()
     click.echo("Database is up to date.")
+    added = sync_themes()
+    if added:
+        click.echo(f"Added {added} themes from the taxonomy.")
     if instance_keys.load(current_app) is None:
         keys, recovery_private = instance_keys.create(current_app)
         instance_keys.apply(current_app, keys)
@@ -64,3 +69,22 @@ def _create(name: str, role: str) -> None:
     click.echo(f"  One-time password: {password}")
     click.echo(f"  TOTP enrolment URI: {accounts.totp_uri(moderator)}")
     click.echo("  Log in at /desk/login; you will be asked to choose a new password.")
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """The desk's audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit log; exit 1 if it is broken."""
+    from moderation import audit
+
+    problems = audit.verify()
+    if not problems:
+        click.echo("The audit chain is intact.")
+        return
+    for problem in problems:
+        click.echo(f"event {problem.event_id}: {problem.reason}", err=True)
+    raise SystemExit(1)

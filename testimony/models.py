@@ -109,6 +109,13 @@ class Submission(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     received_on: Mapped[dt.date] = mapped_column(Date, default=today)
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="SET NULL"))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A response to a published contribution ("Respond anonymously"): that contribution's public
+    # id. A plain value, not a foreign key, so submissions and contributions do not form a cycle.
+    in_reply_to: Mapped[str | None] = mapped_column(String(16))
+
+    claimed_by: Mapped[Moderator | None] = relationship(foreign_keys=[claimed_by_id])
 
     blobs: Mapped[list[SealedBlob]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
@@ -147,3 +154,151 @@ class WrappedKey(db.Model):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
 
     blob: Mapped[SealedBlob] = relationship(back_populates="keys")
+
+
+class ModeratorSession(db.Model):
+    """A desk session. The row holds the moderator's private key sealed under a random key that
+    only the cookie carries; the row's id is a hash of the cookie's token. So a stolen database
+    alone, or a stolen cookie alone, reveals no private key."""
+
+    __tablename__ = "moderator_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token) hex
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), index=True)
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    second_factor_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """A one-time second-factor code, stored as an Argon2id hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginFailure(db.Model):
+    """Failed logins per account (never per address), for throttling."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class AuditEvent(db.Model):
+    """One action on the desk. Rows are hash-chained: each hash covers the previous one."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    item: Mapped[str | None] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SubmissionTag(db.Model):
+    """A theme confirmed by a moderator, stored as HMAC(theme) under an instance secret so a
+    stolen database alone does not say what unpublished testimony is about."""
+
+    __tablename__ = "submission_tags"
+    __table_args__ = (UniqueConstraint("submission_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class KeepTerm(db.Model):
+    """A public figure or national body the redactor must keep, added by an admin."""
+
+    __tablename__ = "keep_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(120), unique=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(500), default="")
+
+
+contribution_themes = db.Table(
+    "contribution_themes",
+    db.Column("contribution_id", ForeignKey("contributions.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+digest_themes = db.Table(
+    "digest_themes",
+    db.Column("digest_id", ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class DigestKind(enum.StrEnum):
+    DIGEST = "digest"  # an omnibus: introduction, then many contributions
+    SINGLE = "single"  # "In case you missed it": one contribution on its own
+
+
+class Digest(db.Model):
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    intro_markdown: Mapped[str] = mapped_column(db.Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default=DigestKind.DIGEST)
+    # Publication: scheduled_for set and published_at empty means waiting for its time.
+    scheduled_for: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    themes: Mapped[list[Theme]] = relationship(secondary=digest_themes, order_by="Theme.name")
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="digest", order_by="Contribution.position"
+    )
+
+
+class Contribution(db.Model):
+    """The approved, redacted text of a submission: in the clear, but public only once its digest
+    is published. Withdrawal empties the text and leaves a short note in its place."""
+
+    __tablename__ = "contributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"), unique=True
+    )
+    text: Mapped[str] = mapped_column(db.Text)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contributions.id", ondelete="SET NULL"), index=True
+    )
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_on: Mapped[dt.date] = mapped_column(Date, default=today)
+
+    digest: Mapped[Digest | None] = relationship(back_populates="contributions")
+    themes: Mapped[list[Theme]] = relationship(secondary=contribution_themes, order_by="Theme.name")
+    in_reply_to: Mapped[Contribution | None] = relationship(remote_side="Contribution.id")

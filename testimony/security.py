@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 
 
 def _headers(response: Response) -> Response:
-    scripts = request.blueprint == "moderation"
+    scripts = (request.blueprint or "").startswith("desk")
     response.headers["Content-Security-Policy"] = CSP_WITH_SCRIPTS if scripts else CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import submissions
+from testimony import highlight, submissions
 from testimony.db import db
 from testimony.ratelimit import everyone_key, limiter
 from testimony.text import clean
 
 bp = Blueprint("submit", __name__)
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of the preview: plain text, or a struck detail shown by its replacement."""
-
-    text: str
-    label: str | None = None
-    replacement: str | None = None
 
 
 def _per_address_limit() -> str:
@@ -111,15 +100,7 @@ def _too_many(_error: TooManyRequests) -> tuple[str, int]:
     )
 
 
-def segments(redaction: nlp.Redaction) -> list[Segment]:
-    """Split the original text into plain pieces and struck details, for the preview."""
-    pieces: list[Segment] = []
-    position = 0
-    for span in sorted(redaction.spans, key=lambda s: s.start):
-        if span.start > position:
-            pieces.append(Segment(redaction.text[position : span.start]))
-        pieces.append(Segment(redaction.text[span.start : span.end], span.label, span.replacement))
-        position = max(position, span.end)
-    if position < len(redaction.text):
-        pieces.append(Segment(redaction.text[position:]))
-    return pieces
+def segments(redaction: nlp.Redaction) -> list[highlight.Segment]:
+    return highlight.split(
+        redaction.text, ((s.start, s.end, s.label, s.replacement) for s in redaction.spans)
+    )

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 
 from testimony import create_app, instance_keys
 from testimony.db import db
+from testimony.themes import sync_themes
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -126,6 +127,7 @@ def app(database: SqliteDatabase | PostgresDatabase, tmp_path: Path) -> Iterator
     with app.app_context():
         keys, recovery_private = instance_keys.create(app)
         instance_keys.apply(app, keys)
+        sync_themes()
     app.config["TEST_RECOVERY_PRIVATE_KEY"] = recovery_private
     yield app
     with app.app_context():

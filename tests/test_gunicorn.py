@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -38,7 +39,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "TESTIMONY_ERROR_LOG": str(tmp_path / "error.log"),
     }
     env.pop("REDIS_URL", None)
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "init"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -57,10 +60,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_access_log_holds_no_client_address(server: tuple[str, Path]) -> None:
     base, log = server
     for path in ["/", "/submit", "/status", "/missing"]:
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):
             urllib.request.urlopen(base + path, timeout=5)  # noqa: S310
-        except urllib.error.HTTPError:
-            pass
     time.sleep(0.3)
     text = log.read_text()
     assert "GET /submit" in text and "GET /missing" in text

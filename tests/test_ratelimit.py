@@ -29,7 +29,9 @@ def test_per_address_limit_keeps_the_text(tmp_path) -> None:  # type: ignore[no-
     token = csrf_token(client, "/submit")
     codes = []
     for _ in range(3):
-        response = client.post("/submit", data={"csrf_token": token, "body": "my careful words", "preview": "1"})
+        response = client.post(
+            "/submit", data={"csrf_token": token, "body": "my careful words", "preview": "1"}
+        )
         codes.append(response.status_code)
     assert codes == [200, 200, 429]
     page = response.get_data(as_text=True)
@@ -51,7 +53,8 @@ def test_global_cap_on_sending(tmp_path) -> None:  # type: ignore[no-untyped-def
     assert blocked.status_code == 429
     # Previews are not capped globally.
     preview = second.post(
-        "/submit", data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "preview": "1"},
+        "/submit",
+        data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "preview": "1"},
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert preview.status_code == 200

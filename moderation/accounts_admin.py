@@ -1,0 +1,118 @@
+"""Admin pages: accounts (create, grant access, deactivate), the keep list, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import delete, select
+
+from moderation import audit, grants
+from moderation.auth import current_user, role_required, unlocked_private_key
+from testimony import accounts
+from testimony.db import db
+from testimony.models import AuditEvent, KeepTerm, Moderator, ModeratorSession, Role
+
+bp = Blueprint("desk_admin", __name__, url_prefix="/desk/admin")
+
+AUDIT_PAGE = 100
+
+
+@bp.get("/accounts")
+@role_required(Role.ADMIN)
+def accounts_page() -> str:
+    people = list(db.session.scalars(select(Moderator).order_by(Moderator.name)))
+    readable = {m.id: grants.readable_count(m) for m in people}
+    return render_template("desk/accounts.html", people=people, readable=readable, roles=list(Role))
+
+
+# A short endpoint name for the nav.
+bp.add_url_rule("/accounts", "accounts", accounts_page)
+
+
+@bp.post("/accounts")
+@role_required(Role.ADMIN)
+def create_account() -> Any:
+    name, role = request.form.get("name", ""), request.form.get("role", "")
+    try:
+        user, password = accounts.create_moderator(name, role)
+    except accounts.AccountError as exc:
+        flash(str(exc))
+        return redirect(url_for("desk_admin.accounts"))
+    audit.record(current_user().name, "account_created", item=user.name, detail=role)
+    db.session.commit()
+    return render_template(
+        "desk/account_created.html", user=user, password=password, uri=accounts.totp_uri(user)
+    )
+
+
+@bp.post("/accounts/<int:user_id>/grant")
+@role_required(Role.ADMIN)
+def grant(user_id: int) -> Any:
+    target = _account(user_id)
+    granted, skipped = grants.grant(current_user(), unlocked_private_key(), target)
+    audit.record(
+        current_user().name, "grant", item=target.name, detail=f"{granted} keys wrapped, {skipped} skipped"
+    )
+    db.session.commit()
+    flash(
+        f"{target.name} can now read {granted} more sealed items."
+        + (f" {skipped} could not be opened with your key." if skipped else "")
+    )
+    return redirect(url_for("desk_admin.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def deactivate(user_id: int) -> Any:
+    target = _account(user_id)
+    if target.id == current_user().id:
+        flash("You cannot deactivate your own account.")
+        return redirect(url_for("desk_admin.accounts"))
+    target.active = False
+    removed = grants.revoke(target)
+    db.session.execute(delete(ModeratorSession).where(ModeratorSession.moderator_id == target.id))
+    audit.record(
+        current_user().name, "account_deactivated", item=target.name, detail=f"{removed} keys revoked"
+    )
+    db.session.commit()
+    flash(f"{target.name} is deactivated; {removed} wrapped keys were deleted and their sessions ended.")
+    return redirect(url_for("desk_admin.accounts"))
+
+
+def _account(user_id: int) -> Moderator:
+    target = db.session.get(Moderator, user_id)
+    if target is None:
+        abort(404)
+    return target
+
+
+@bp.route("/keep-list", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def keep_list() -> Any:
+    if request.method == "POST":
+        term = " ".join(request.form.get("term", "").split())[:120]
+        remove = request.form.get("remove")
+        if remove:
+            row = db.session.get(KeepTerm, int(remove)) if remove.isdigit() else None
+            if row is not None:
+                audit.record(current_user().name, "keep_term_removed", detail=row.term)
+                db.session.delete(row)
+        elif term and db.session.scalar(select(KeepTerm).where(KeepTerm.term == term)) is None:
+            db.session.add(KeepTerm(term=term, added_by=current_user().name))
+            audit.record(current_user().name, "keep_term_added", detail=term)
+        db.session.commit()
+        return redirect(url_for("desk_admin.keep_list"))
+    terms = list(db.session.scalars(select(KeepTerm).order_by(KeepTerm.term)))
+    return render_template("desk/keep_list.html", terms=terms)
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit_log() -> str:
+    before = request.args.get("before", type=int)
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    events = list(db.session.scalars(query))
+    return render_template("desk/audit.html", events=events, problems=audit.verify(), page=AUDIT_PAGE)

@@ -1,0 +1,106 @@
+"""What a moderator sees of one item: the opened bundle, the latest draft, messages and notes.
+
+The bundle (what the submitter sent, with the redactor's spans) never changes. Each moderator
+edit saves a new sealed DRAFT blob; the latest one is the current draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import nlp
+from testimony import sealing
+from testimony.models import BlobKind, Recipient, SealedBlob, Submission
+
+
+@dataclass
+class SpanState:
+    start: int
+    end: int
+    label: str
+    replacement: str
+    active: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "replacement": self.replacement,
+            "active": self.active,
+        }
+
+
+@dataclass
+class ItemState:
+    original: str
+    spans: list[SpanState]
+    draft: str
+    edited: bool
+    warnings: list[dict[str, Any]]
+    suggested_themes: list[str]
+    themes: list[str]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def draft_payload(self) -> dict[str, Any]:
+        return {
+            "spans": [s.as_dict() for s in self.spans],
+            "draft": self.draft,
+            "edited": self.edited,
+            "themes": self.themes,
+        }
+
+    def rebuild_draft(self) -> None:
+        active = [nlp.Span(s.start, s.end, s.label, s.replacement) for s in self.spans if s.active]
+        self.draft = nlp.apply_spans(self.original, sorted(active, key=lambda s: s.start))
+        self.edited = False
+
+
+def load(submission: Submission, moderator_id: int, private_key: bytes) -> ItemState:
+    """Open everything a moderator needs. Raises sealing.NoKeyForReader before a grant."""
+
+    def open_(blob: SealedBlob) -> dict[str, Any]:
+        return sealing.open_blob(blob, Recipient.MODERATOR, private_key, moderator_id)
+
+    blobs = sorted(submission.blobs, key=lambda b: b.id)
+    bundle = next(b for b in blobs if b.kind == BlobKind.BUNDLE)
+    redaction = open_(bundle)["redaction"]
+    state = ItemState(
+        original=redaction["text"],
+        spans=[SpanState(s["start"], s["end"], s["label"], s["replacement"]) for s in redaction["spans"]],
+        draft=redaction["redacted"],
+        edited=False,
+        warnings=list(redaction.get("warnings", [])),
+        suggested_themes=list(redaction.get("themes", [])),
+        themes=list(redaction.get("themes", [])),
+    )
+    drafts = [b for b in blobs if b.kind == BlobKind.DRAFT]
+    if drafts:
+        latest = open_(drafts[-1])
+        state.spans = [SpanState(**s) for s in latest["spans"]]
+        state.draft, state.edited, state.themes = latest["draft"], latest["edited"], latest["themes"]
+    for blob in blobs:
+        if blob.kind == BlobKind.MESSAGE:
+            state.messages.append({"author": blob.author, "on": blob.created_on, **open_(blob)})
+        elif blob.kind == BlobKind.NOTE:
+            state.notes.append({"on": blob.created_on, **open_(blob)})
+    return state
+
+
+def strike_passage(state: ItemState, passage: str, label: str) -> int:
+    """Strike every occurrence of `passage` in the original that no span covers yet."""
+    if not passage.strip():
+        return 0
+    replacement = f"[{nlp.KIND_NAMES.get(label, 'redacted')}]"
+    added, position = 0, 0
+    while (found := state.original.find(passage, position)) != -1:
+        end = found + len(passage)
+        position = end
+        if any(s.start < end and found < s.end for s in state.spans):
+            continue
+        state.spans.append(SpanState(found, end, label, replacement))
+        added += 1
+    state.spans.sort(key=lambda s: s.start)
+    return added

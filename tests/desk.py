@@ -1,0 +1,64 @@
+"""Logging a test client in to the desk through the real forms (password, TOTP, new password)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+
+from testimony import accounts
+from testimony.db import db
+
+NEW_PASSWORD = "correct horse battery staple"
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token on page"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, **fields: str) -> tuple[int, str]:
+    token = _token(client.get(path).get_data(as_text=True))
+    response = client.post(path, data={"csrf_token": token, **fields})
+    return response.status_code, response.get_data(as_text=True)
+
+
+def totp_now(app: Flask, name: str, offset_steps: int = 0) -> str:
+    with app.app_context():
+        user = db.session.scalar(db.select(accounts.Moderator).where(accounts.Moderator.name == name))
+        assert user is not None
+        secret = accounts.totp_secret(user)
+    return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
+
+
+def create_account(app: Flask, name: str, role: str) -> str:
+    with app.app_context():
+        _user, password = accounts.create_moderator(name, role)
+        db.session.commit()
+    return password
+
+
+def login_as(app: Flask, client: FlaskClient, role: str, name: str | None = None) -> str:
+    """Create an account with `role`, enrol TOTP and set a password, all through the forms.
+    Returns the account's name. The client ends logged in and unlocked."""
+    name = name or f"{role}-user"
+    one_time = create_account(app, name, role)
+    code, page = post_form(client, "/desk/login", name=name, password=one_time)
+    assert code == 302, page
+    code, page = post_form(client, "/desk/enrol", code=totp_now(app, name))
+    assert code == 200 and "recovery codes" in page, page
+    code, page = post_form(client, "/desk/password", old=one_time, new=NEW_PASSWORD, again=NEW_PASSWORD)
+    assert code == 302, page
+    return name
+
+
+def log_in_again(app: Flask, client: FlaskClient, name: str, offset_steps: int = 1) -> int:
+    """Log in an already-enrolled account; uses the next TOTP step to avoid replay refusal."""
+    code, _ = post_form(client, "/desk/login", name=name, password=NEW_PASSWORD)
+    assert code == 302
+    code, _ = post_form(client, "/desk/second-factor", code=totp_now(app, name, offset_steps))
+    return code
