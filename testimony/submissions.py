@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from nlp import Redaction
 from testimony import codenames, instance_keys, sealing
 from testimony.db import db
-from testimony.models import Author, BlobKind, Recipient, Status, Submission
+from testimony.models import Author, BlobKind, Contribution, Recipient, Status, Submission, SubmissionTag
 
 # What the submitter sees for each status: calm, plain, no jargon.
 STATUS_TEXT: dict[str, str] = {
@@ -43,7 +43,7 @@ def codename_settings() -> codenames.CodenameSecrets:
     )
 
 
-def store(redaction: Redaction) -> tuple[Submission, str]:
+def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Submission, str]:
     """Seal and commit a new submission. Returns it and its codename.
 
     The codename is returned only after the commit succeeded: a codename shown to a person
@@ -61,6 +61,7 @@ def store(redaction: Redaction) -> tuple[Submission, str]:
         submitter_public_key=derived.keypair.public,
         status=Status.RECEIVED,
         warning_count=len(redaction.warnings),
+        in_reply_to=in_reply_to,
     )
     db.session.add(submission)
     sealing.seal_blob(
@@ -119,6 +120,14 @@ def withdraw(submission: Submission) -> None:
     no content) so the desk's counts stay honest and the codename shows what happened."""
     for blob in list(submission.blobs):
         db.session.delete(blob)
+    # Published or not, the approved text goes too; pages show a short note in its place.
+    for contribution in db.session.scalars(
+        select(Contribution).where(Contribution.submission_id == submission.id)
+    ):
+        contribution.withdrawn = True
+        contribution.text = ""
+        contribution.themes = []
+    db.session.execute(delete(SubmissionTag).where(SubmissionTag.submission_id == submission.id))
     submission.status = Status.WITHDRAWN
     submission.warning_count = 0
     submission.version += 1

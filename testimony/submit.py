@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
 from testimony import highlight, submissions
 from testimony.db import db
+from testimony.models import Contribution, KeepTerm
 from testimony.ratelimit import everyone_key, limiter
 from testimony.text import clean
 
@@ -28,9 +30,24 @@ def _not_sending() -> bool:
     return "send" not in request.form
 
 
+def _keep_terms() -> list[str]:
+    """Admin-maintained additions to the redactor's built-in keep list."""
+    return list(db.session.scalars(select(KeepTerm.term)))
+
+
+def _reply_target() -> Contribution | None:
+    """The published contribution this testimony responds to, if any ("Respond anonymously")."""
+    public_id = (request.values.get("in_reply_to") or "").strip()[:16]
+    if not public_id:
+        return None
+    return db.session.scalar(
+        select(Contribution).where(Contribution.public_id == public_id, Contribution.withdrawn.is_(False))
+    )
+
+
 @bp.get("/submit")
 def form() -> str:
-    return render_template("submit/form.html", body="")
+    return render_template("submit/form.html", body="", reply_to=_reply_target())
 
 
 @bp.post("/submit")
@@ -52,17 +69,24 @@ def post() -> tuple[str, int] | str:
             "Please shorten it (your text is still in the box), or send it in two parts.",
             413,
         )
-    redaction = nlp.redact(body)
+    redaction = nlp.redact(body, keep_extra=_keep_terms())
+    reply_to = _reply_target()
     if "preview" in request.form:
         return render_template(
-            "submit/form.html", body=body, redaction=redaction, segments=segments(redaction)
+            "submit/form.html",
+            body=body,
+            redaction=redaction,
+            segments=segments(redaction),
+            reply_to=reply_to,
         )
-    return _send(body, redaction)
+    return _send(body, redaction, reply_to)
 
 
-def _send(body: str, redaction: nlp.Redaction) -> tuple[str, int] | str:
+def _send(body: str, redaction: nlp.Redaction, reply_to: Contribution | None) -> tuple[str, int] | str:
     try:
-        _submission, codename = submissions.store(redaction)
+        _submission, codename = submissions.store(
+            redaction, in_reply_to=reply_to.public_id if reply_to else None
+        )
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.error("could not store a submission (database error)")
@@ -76,7 +100,7 @@ def _send(body: str, redaction: nlp.Redaction) -> tuple[str, int] | str:
 
 
 def _form_again(body: str, error: str, code: int) -> tuple[str, int]:
-    return render_template("submit/form.html", body=body, error=error), code
+    return render_template("submit/form.html", body=body, error=error, reply_to=_reply_target()), code
 
 
 @bp.errorhandler(CSRFError)

@@ -173,3 +173,49 @@ def test_keep_list_is_admin_only_and_audited(app: Flask) -> None:
     assert mod.get("/desk/admin/keep-list").status_code == 403
     assert post_form(admin, "/desk/admin/keep-list", term="Chief Inspector of Prisons")[0] == 302
     assert "Chief Inspector of Prisons" in admin.get("/desk/admin/keep-list").get_data(as_text=True)
+
+
+def test_withdrawal_after_approval_empties_the_contribution(app: Flask, client: FlaskClient) -> None:
+    login_as(app, client, "moderator", "mo")
+    codename = send_and_get_codename(app.test_client(), TEXT)
+    item = submission(app)
+    assert act(client, item.public_id, "approve", themes_sent="1", theme="workload").status_code == 302
+    status_post(app.test_client(), codename, action="withdraw", confirm="yes")
+    with app.app_context():
+        contribution = db.session.scalar(select(Contribution))
+        assert (
+            contribution is not None
+            and contribution.withdrawn
+            and contribution.text == ""
+            and contribution.themes == []
+        )
+
+
+def test_a_response_is_linked_to_the_contribution_it_answers(app: Flask, client: FlaskClient) -> None:
+    login_as(app, client, "moderator", "mo")
+    send_and_get_codename(app.test_client(), TEXT)
+    first = submission(app)
+    act(client, first.public_id, "approve", themes_sent="1")
+    with app.app_context():
+        original = db.session.scalar(select(Contribution))
+        assert original is not None
+        target = original.public_id
+    responder = app.test_client()
+    page = responder.get(f"/submit?in_reply_to={target}").get_data(as_text=True)
+    assert f'name="in_reply_to" value="{target}"' in page and "Respond anonymously" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    sent = responder.post(
+        "/submit",
+        data={"csrf_token": token, "body": "I saw the same in my team.", "in_reply_to": target, "send": "1"},
+    )
+    assert sent.status_code == 200
+    with app.app_context():
+        response_item = db.session.scalar(select(Submission).where(Submission.in_reply_to == target))
+        assert response_item is not None
+        public_id = response_item.public_id
+    act(client, public_id, "approve", themes_sent="1")
+    with app.app_context():
+        answer = db.session.scalar(select(Contribution).where(Contribution.in_reply_to_id.is_not(None)))
+        assert (
+            answer is not None and answer.in_reply_to is not None and answer.in_reply_to.public_id == target
+        )
