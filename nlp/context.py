@@ -1,0 +1,52 @@
+"""Context rules: names and places the statistical model misses, found by the words around them.
+
+Probation and prison testimony names people by role ("my SPO Dave", "Mr Patel") and places by
+institution ("HMP Wandsworth", "Leeds Crown Court", "the Elm Road office"). These cues are
+general, so they hold for names the rules have never seen, including lowercase names and names
+that are ordinary words ("my manager Rose", "PO grace").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+Found = tuple[int, int, str]
+
+_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+_NAMES = rf"{_NAME}(?:\s+{_NAME}){{0,2}}"
+_ANYCASE_NAME = r"[A-Za-z][a-z]+(?:[-'][A-Za-z]?[a-z]+)?"
+
+TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+({_NAMES})")
+ROLE_WORDS = (
+    r"manager|line manager|senior manager|spo|senior probation officer|po|pso|probation officer|"
+    r"colleague|co-worker|supervisor|governor|deputy governor|custodial manager|cm|osg|officer|boss|"
+    r"head of (?:service|unit|delivery)|team leader|director|client|service user|prisoner|offender|"
+    r"mentor|trainee|friend|partner|wife|husband|son|daughter|mum|dad|mother|father|sister|brother|"
+    r"pqip|learner|admin|receptionist|psychologist|nurse|solicitor|judge|magistrate|victim|called|named|"
+    r"known as|name is|names are"
+)
+# "my manager Rose", "our SPO, dave", "a prisoner called Tom Price". The role is matched without
+# regard to case; the name after it may be lowercase (people type quickly).
+ROLE_THEN_NAME = re.compile(
+    rf"\b(?:(?:my|our|the|his|her|their|a|an|new|old|former)\s+)?(?i:{ROLE_WORDS})\s*,?\s+"
+    rf"(?!(?i:and|or|but|the|a|an|who|was|is|had|has|did|told|said|to|in|at|on|for|of|with|from|that|this|it|"
+    rf"he|she|they|we|i|you|me|him|them|us|not|never|just|also|would|will|can|could|should)\b)"
+    rf"({_ANYCASE_NAME}(?:\s+{_NAME})?)"
+)
+PLACE_BEFORE = re.compile(rf"\b(?:HMP|HMYOI|HMP/YOI|HMP & YOI|YOI|HMP and YOI)\s+({_NAMES})")
+PLACE_AFTER = re.compile(
+    rf"\b({_NAMES})\s+(?:Crown Court|Magistrates'? Court|Magistrates|County Court|Youth Court|"
+    rf"Approved Premises|AP|PDU|Probation Office|Probation Centre|Police Station|Prison|Hospital|"
+    rf"Road|Street|Lane|Avenue|Close|Way|Drive|House|Centre|Hostel|Office|office|Estate|Park)\b"
+)
+
+
+def find(text: str) -> Iterator[Found]:
+    for pattern in (TITLE, ROLE_THEN_NAME):
+        for match in pattern.finditer(text):
+            yield match.start(1), match.end(1), "PERSON"
+    for match in PLACE_BEFORE.finditer(text):
+        yield match.start(), match.end(1), "PLACE"
+    for match in PLACE_AFTER.finditer(text):
+        yield match.start(1), match.end(), "PLACE"

@@ -1,0 +1,131 @@
+"""The redactor: model entities, exact patterns and context rules, minus the keep list.
+
+Layers, each in its own module:
+  patterns.py  contact details, identifiers, exact dates (rules; never missed by chance)
+  context.py   names and places found by the words around them (roles, titles, institutions)
+  model.py     spaCy's named entities (PERSON, GPE/LOC/FAC, ORG)
+  keeplist.py  public figures and national bodies that must stay
+  cautions.py  re-identification warnings;  themes.py  theme suggestions
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from nlp import cautions, context, keeplist, model, patterns, themes
+from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
+from nlp.spans import Redaction, Span, apply_spans
+
+ENTITY_KINDS = {"PERSON": "PERSON", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "ORG": "ORG"}
+# Rule-found kinds are exact and never yield to the keep list.
+EXACT_KINDS = frozenset({"CONTACT", "ID", "DATE"})
+BATCH_SIZE = 32
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    label: str
+
+
+def redact(text: str, *, keep_extra: Collection[str] = ()) -> Redaction:
+    return redact_many([text], keep_extra=keep_extra)[0]
+
+
+def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> list[Redaction]:
+    items = list(texts)
+    nlp = model.get()
+    keep = keeplist.matcher(nlp, keep_extra)
+    return [
+        _redact_doc(text, doc, keep)
+        for text, doc in zip(items, nlp.pipe(items, batch_size=BATCH_SIZE), strict=True)
+    ]
+
+
+def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
+    kept = keeplist.kept_ranges(doc, keep)
+    candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
+    for start, end, kind in list(context.find(text)) + list(_entities(doc)):
+        start, end = _trim(text, start, end)
+        if end > start and not _overlaps_any(start, end, kept):
+            candidates.append(Candidate(start, end, kind))
+    merged = _merge(candidates)
+    spans = _number(text, merged)
+    return Redaction(
+        text=text,
+        redacted=apply_spans(text, spans),
+        spans=spans,
+        warnings=cautions.find(text),
+        themes=themes.suggest(doc),
+    )
+
+
+def _entities(doc: Doc) -> Iterable[tuple[int, int, str]]:
+    for ent in doc.ents:
+        kind = ENTITY_KINDS.get(ent.label_)
+        if kind:
+            yield ent.start_char, ent.end_char, kind
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop a leading "the" and a trailing possessive, which are not part of the name."""
+    lowered = text[start:end].lower()
+    if lowered.startswith("the "):
+        start += 4
+    for suffix in ("'s", "’s"):
+        if text[start:end].endswith(suffix):
+            end -= len(suffix)
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+def _overlaps_any(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(start < r_end and r_start < end for r_start, r_end in ranges)
+
+
+def _merge(candidates: list[Candidate]) -> list[Candidate]:
+    """Union overlapping candidates; the merged span takes the most exact kind."""
+    merged: list[Candidate] = []
+    for cand in sorted(candidates, key=lambda c: (c.start, -c.end)):
+        if merged and cand.start < merged[-1].end:
+            last = merged[-1]
+            label = min(last.label, cand.label, key=lambda k: PRIORITY[k])
+            merged[-1] = Candidate(last.start, max(last.end, cand.end), label)
+        else:
+            merged.append(cand)
+    return merged
+
+
+def _number(text: str, candidates: list[Candidate]) -> list[Span]:
+    """Give each private name, place or organisation a number, the same for every mention."""
+    seen: dict[str, dict[str, int]] = {kind: {} for kind in NUMBERED}
+    spans: list[Span] = []
+    for cand in candidates:
+        word = KIND_NAMES[cand.label]
+        if cand.label not in NUMBERED:
+            spans.append(Span(cand.start, cand.end, cand.label, f"[{word}]"))
+            continue
+        key = " ".join(text[cand.start : cand.end].lower().split())
+        number = _existing_number(key, seen[cand.label])
+        if number is None:
+            number = len(set(seen[cand.label].values())) + 1
+        seen[cand.label][key] = number
+        spans.append(Span(cand.start, cand.end, cand.label, f"[{word} {number}]"))
+    return spans
+
+
+def _existing_number(key: str, known: dict[str, int]) -> int | None:
+    if key in known:
+        return known[key]
+    words = set(key.split())
+    # "Sarah" after "Sarah Collins" (or the reverse) is very likely the same person.
+    for other, number in known.items():
+        if words <= set(other.split()) or set(other.split()) <= words:
+            return number
+    return None

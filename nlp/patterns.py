@@ -1,0 +1,88 @@
+"""Exact patterns: contact details, identifiers and calendar dates.
+
+These are found by rules, not the model, because a missed phone number or case reference is never
+acceptable and their shapes are regular.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+
+Found = tuple[int, int, str]  # start, end, kind
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAYS = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
+_ORD = r"\d{1,2}(?:st|nd|rd|th)?"
+_TIME_BEFORE = r"(?:\d{1,2}[:.]\d{2}\s*(?:am|pm)?\s*(?:on\s+)?|\d{1,2}\s*(?:am|pm)\s*(?:on\s+)?)?"
+_TIME = r"(?:\s*(?:at|,)?\s*\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\s*(?:at|,)?\s*\d{1,2}:\d{2})"
+
+CONTACT_PATTERNS = [
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I),  # email
+    re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.I),  # URL
+    # A web address without a scheme that points at a page, e.g. instagram.com/someone.
+    re.compile(
+        r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|co\.uk|org|org\.uk|net|uk|io|me|ly|tv|social)/[^\s<>\"')\]]+", re.I
+    ),
+    re.compile(r"(?<![\w@.])@[A-Za-z0-9_]{2,30}\b"),  # social handle
+]
+
+ID_PATTERNS = [
+    # National Insurance number: two letters, six digits, one letter A-D.
+    # Any two letters: people write example-looking numbers (QQ...) that still identify.
+    re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.I),
+    # nDelius case reference number (CRN): a letter and six digits, often typed with spaces.
+    re.compile(r"\b[A-Z] ?\d{3} ?\d{3}\b", re.I),
+    # Prison number: a letter, four digits, two letters.
+    re.compile(r"\b[A-Z] ?\d{4} ?[A-Z]{2}\b", re.I),
+    # Current UK vehicle registration: AB12 CDE.
+    re.compile(r"\b[A-Z]{2} ?\d{2} ?[A-Z]{3}\b"),
+    # Postcodes: SW1A 1AA, M1 1AE, LS1 4DY.
+    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I),
+    # Numbers introduced as staff, payroll, case or other references (group 1 is the number).
+    re.compile(
+        r"\b(?:staff|payroll|employee|personnel|warrant|badge|case|crn|ref|reference|pnc|"
+        r"prison|prisoner|nomis|id)(?:\s*(?:no\.?|number|num|#|ref|id))?\s*[:#]?\s*"
+        r"((?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,})",
+        re.I,
+    ),
+]
+
+DATE_PATTERNS = [
+    re.compile(
+        rf"\b{_TIME_BEFORE}(?:{_DAYS},?\s+)?(?:the\s+)?{_ORD}\s+(?:of\s+)?{_MONTHS}\.?(?:,?\s+\d{{4}})?{_TIME}?\b",
+        re.I,
+    ),
+    re.compile(rf"\b(?:{_DAYS},?\s+)?{_MONTHS}\.?\s+{_ORD}(?:,?\s+\d{{4}})?{_TIME}?\b", re.I),
+    re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b{_TIME}?", re.I),
+    re.compile(rf"\b\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?\b"),
+]
+
+
+def find(text: str) -> Iterator[Found]:
+    for pattern in CONTACT_PATTERNS:
+        for match in pattern.finditer(text):
+            end = match.end()
+            while end > match.start() and text[end - 1] in ".,;:!?":
+                end -= 1  # a sentence's full stop is not part of the address
+            yield match.start(), end, "CONTACT"
+    yield from _phones(text)
+    for pattern in ID_PATTERNS:
+        group = 1 if pattern.groups else 0
+        for match in pattern.finditer(text):
+            yield match.start(group), match.end(group), "ID"
+    for pattern in DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            yield match.start(), match.end(), "DATE"
+
+
+def _phones(text: str) -> Iterator[Found]:
+    # Leniency.POSSIBLE accepts numbers that look right even if the range is unallocated:
+    # an invented-but-plausible number still identifies someone in the reader's mind.
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        yield match.start, match.end, "CONTACT"
