@@ -60,7 +60,7 @@ DATE_PATTERNS = [
     ),
     re.compile(rf"\b(?:{_DAYS},?\s+)?{_MONTHS}\.?\s+{_ORD}(?:,?\s+\d{{4}})?{_TIME}?\b", re.I),
     re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b{_TIME}?", re.I),
-    re.compile(rf"\b\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?\b"),
+    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b"),
 ]
 
 
