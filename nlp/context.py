@@ -17,7 +17,10 @@ _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 _NAMES = rf"{_NAME}(?:\s+{_NAME}){{0,2}}"
 _ANYCASE_NAME = r"[A-Za-z][a-z]+(?:[-'][A-Za-z]?[a-z]+)?"
 
-TITLE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame)\.?\s+({_NAMES})")
+# The title is struck with the name: "DS Penrose" is as identifying as "Penrose".
+TITLE = re.compile(
+    rf"\b((?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Rev|Cllr|Judge|HHJ|DS|DC|DI|DCI|PC|PCSO|Sgt|Insp)\.?\s+{_NAMES})"
+)
 ROLE_WORDS = (
     r"manager|line manager|senior manager|spo|senior probation officer|po|pso|probation officer|"
     r"colleague|co-worker|supervisor|governor|deputy governor|custodial manager|cm|osg|officer|boss|"
@@ -34,7 +37,19 @@ ROLE_THEN_NAME = re.compile(
     rf"he|she|they|we|i|you|me|him|them|us|not|never|just|also|would|will|can|could|should)\b)"
     rf"({_ANYCASE_NAME}(?:\s+{_NAME})?)"
 )
-PLACE_BEFORE = re.compile(rf"\b(?:HMP|HMYOI|HMP/YOI|HMP & YOI|YOI|HMP and YOI)\s+({_NAMES})")
+PLACE_BEFORE = re.compile(
+    rf"\b(?i:HMP|HMYOI|HMP/YOI|HMP & YOI|YOI|HMP and YOI|HMPYOI)\s+({_NAMES}|[a-z]+(?:\s+[a-z]+)?(?=[\s,.;:!?)]|$))"
+)
+# An address: a building, floor or unit, a house number and street, which read as one place.
+ADDRESS = re.compile(
+    rf"\b(?:(?:Ground|First|Second|Third|Fourth|Top) Floor|(?:Unit|Suite|Flat|Room) \d+[A-Z]?|\d+[A-Z]? {_NAMES} "
+    rf"(?:Street|Road|Lane|Avenue|Close|Way|Drive|Place|Crescent|Terrace|Square|Gardens|Hill|Row|Walk))\b"
+)
+# Small organisations name themselves with words like these; national bodies are on the keep list.
+SMALL_ORG = re.compile(
+    rf"\b((?:St\.? )?{_NAME}(?:'s)?(?:\s+(?:{_NAME}|of|and|&)){{0,4}}\s+(?:Project|Trust|Charity|Foundation|Association|"
+    rf"Partnership|Housing|Hostel|Group|Ltd|Limited|CIC|Collective|Network|Initiative|Service|Services|Agency|Clinic|Practice))\b"
+)
 PLACE_AFTER = re.compile(
     rf"\b({_NAMES})\s+(?:Crown Court|Magistrates'? Court|Magistrates|County Court|Youth Court|"
     rf"Approved Premises|AP|PDU|Probation Office|Probation Centre|Police Station|Prison|Hospital|"
@@ -42,10 +57,23 @@ PLACE_AFTER = re.compile(
 )
 
 
+# A nickname in quotes that ends in a first name: 'Big Ken', "Spreadsheet Sue".
+QUOTED_NICKNAME = re.compile(rf"['‘\"“]((?:{_NAME}\s+){{1,2}}({_NAME}))['’\"”]")
+
+
 def find(text: str) -> Iterator[Found]:
+    from nlp.gazetteer import forenames
+
+    for match in QUOTED_NICKNAME.finditer(text):
+        if match.group(2).lower() in forenames():
+            yield match.start(1), match.end(1), "PERSON"
     for pattern in (TITLE, ROLE_THEN_NAME):
         for match in pattern.finditer(text):
             yield match.start(1), match.end(1), "PERSON"
+    for match in ADDRESS.finditer(text):
+        yield match.start(), match.end(), "PLACE"
+    for match in SMALL_ORG.finditer(text):
+        yield match.start(1), match.end(1), "ORG"
     for match in PLACE_BEFORE.finditer(text):
         yield match.start(), match.end(1), "PLACE"
     for match in PLACE_AFTER.finditer(text):

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, keeplist, model, patterns, themes
+from nlp import cautions, context, gazetteer, keeplist, lexicon, model, patterns, themes
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -24,6 +25,7 @@ ENTITY_KINDS = {"PERSON": "PERSON", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLAC
 # Rule-found kinds are exact and never yield to the keep list.
 EXACT_KINDS = frozenset({"CONTACT", "ID", "DATE"})
 BATCH_SIZE = 32
+ADDRESS_KINDS = frozenset({"PLACE", "ID"})
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,22 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
 
 
 def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
-    kept = keeplist.kept_ranges(doc, keep)
+    nlp = model.get()
+    kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
-    for start, end, kind in list(context.find(text)) + list(_entities(doc)):
+    # Gazetteer hits have passed their own checks of case and context; model and rule hits are
+    # filtered for plainly ordinary words here.
+    found = [(*hit, True) for hit in [*context.find(text), *_entities(doc)]]
+    found += [(*hit, False) for hit in gazetteer.find(doc, nlp)]
+    for start, end, kind, check in found:
         start, end = _trim(text, start, end)
-        if end > start and not _overlaps_any(start, end, kept):
-            candidates.append(Candidate(start, end, kind))
-    merged = _merge(candidates)
+        if end <= start or _overlaps_any(start, end, kept):
+            continue
+        if check and not _plausible(text[start:end], nlp):
+            continue
+        candidates.append(Candidate(start, end, kind))
+    candidates += _other_mentions(text, candidates, kept)
+    merged = _merge(text, candidates)
     spans = _number(text, merged)
     return Redaction(
         text=text,
@@ -85,15 +96,58 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _plausible(surface: str, nlp: Language) -> bool:
+    """Drop model and rule hits that are plainly not names: jargon, numbers, or nothing but
+    ordinary lowercase words ("works", "team")."""
+    words = [w for w in surface.replace("-", " ").split() if any(ch.isalpha() for ch in w)]
+    if not words or lexicon.is_jargon(surface):
+        return False
+    if all(lexicon.is_jargon(w) or w.lower() in nlp.Defaults.stop_words for w in words):
+        return False  # "Our PDU"
+    return not all(w.islower() and lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words)
+
+
+def _other_mentions(text: str, candidates: list[Candidate], kept: list[tuple[int, int]]) -> list[Candidate]:
+    """Once a name is known in a text, strike its other mentions too, whatever their case."""
+    extra: list[Candidate] = []
+    surfaces = {text[c.start : c.end]: c.label for c in candidates if c.label in NUMBERED}
+    lowered = text.lower()
+    for surface, label in surfaces.items():
+        needle = surface.lower()
+        if len(needle) < 3:
+            continue
+        position = 0
+        while (found := lowered.find(needle, position)) != -1:
+            end = found + len(needle)
+            position = end
+            bounded = (found == 0 or not lowered[found - 1].isalnum()) and (
+                end == len(lowered) or not lowered[end].isalnum()
+            )
+            if bounded and not _overlaps_any(found, end, kept):
+                extra.append(Candidate(found, end, label))
+    return extra
+
+
 def _overlaps_any(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
     return any(start < r_end and r_start < end for r_start, r_end in ranges)
 
 
-def _merge(candidates: list[Candidate]) -> list[Candidate]:
+def _address_join(text: str, left: Candidate, right: Candidate) -> bool:
+    """Parts of one address ("Kestrel House, 41 Duke Street, Chelmsford CM1 1HX") become one span."""
+    between = text[left.end : right.start]
+    return (
+        left.label in ADDRESS_KINDS
+        and right.label in ADDRESS_KINDS
+        and between.strip(" ,") == ""
+        and "," in between
+    )
+
+
+def _merge(text: str, candidates: list[Candidate]) -> list[Candidate]:
     """Union overlapping candidates; the merged span takes the most exact kind."""
     merged: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -c.end)):
-        if merged and cand.start < merged[-1].end:
+        if merged and (cand.start < merged[-1].end or _address_join(text, merged[-1], cand)):
             last = merged[-1]
             label = min(last.label, cand.label, key=lambda k: PRIORITY[k])
             merged[-1] = Candidate(last.start, max(last.end, cand.end), label)

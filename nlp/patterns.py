@@ -72,6 +72,7 @@ def find(text: str) -> Iterator[Found]:
                 end -= 1  # a sentence's full stop is not part of the address
             yield match.start(), end, "CONTACT"
     yield from _phones(text)
+    yield from _long_numbers(text)
     for pattern in ID_PATTERNS:
         group = 1 if pattern.groups else 0
         for match in pattern.finditer(text):
@@ -81,8 +82,22 @@ def find(text: str) -> Iterator[Found]:
             yield match.start(), match.end(), "DATE"
 
 
+# Digit groups split by single spaces; money and decimals are excluded by the look-arounds.
+_DIGIT_RUN = re.compile(r"(?<![\d£$€.,])\d+(?: \d+)*(?![\d%]|[.,]\d)")
+
+
+def _long_numbers(text: str) -> Iterator[Found]:
+    """Six or more digits in a run: in testimony, long numbers are references (staff, payroll,
+    case), while quantities are short or written with commas."""
+    for match in _DIGIT_RUN.finditer(text):
+        if sum(ch.isdigit() for ch in match.group()) >= 6:
+            yield match.start(), match.end(), "ID"
+
+
 def _phones(text: str) -> Iterator[Found]:
     # Leniency.POSSIBLE accepts numbers that look right even if the range is unallocated:
     # an invented-but-plausible number still identifies someone in the reader's mind.
     for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
-        yield match.start, match.end, "CONTACT"
+        # UK numbers have 10 or 11 digits (more with +44); shorter runs are years or counts.
+        if sum(ch.isdigit() for ch in match.raw_string) >= 10:
+            yield match.start, match.end, "CONTACT"

@@ -1,0 +1,133 @@
+"""Gazetteers: first names, surnames and UK places, matched with capitalisation and context.
+
+A word in a list is not enough: "Reading", "Deal", "Summer" and "Will" are ordinary words too.
+The rules use what writers signal: a capital letter in mid-sentence, a word that is not ordinary
+English typed in lowercase ("dave", "looe"), or a proper-noun tag from the model.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Token
+
+from nlp import lexicon
+
+Found = tuple[int, int, str]
+SENTENCE_BREAK = frozenset(
+    {".", "!", "?", ":", ";", '"', "“", "”", "(", ")", "-", "–", "—", "•", "*", ">", "|"}
+)
+
+
+@functools.cache
+def forenames() -> frozenset[str]:
+    return lexicon.load_list("forenames.txt")
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    return lexicon.load_list("surnames.txt")
+
+
+@functools.lru_cache(maxsize=4)
+def place_matcher(nlp: Language) -> PhraseMatcher:
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    places = sorted(lexicon.load_list("places.txt"))
+    matcher.add("PLACE", list(nlp.tokenizer.pipe(places)))
+    return matcher
+
+
+def starts_sentence(token: Token) -> bool:
+    doc = token.doc
+    i = token.i - 1
+    while i >= 0 and doc[i].is_space and "\n" not in doc[i].text:
+        i -= 1
+    if i < 0:
+        return True
+    previous = doc[i]
+    return (
+        "\n" in previous.text
+        or previous.text in SENTENCE_BREAK
+        or (previous.whitespace_ == "" and "\n" in previous.text)
+    )
+
+
+def _name_like(token: Token, nlp: Language) -> bool:
+    """Does this token, where it stands, read as a name rather than a word?"""
+    text = token.text
+    if lexicon.is_jargon(text) or (not text.isalpha() and "-" not in text and "'" not in text):
+        return False
+    ordinary = lexicon.is_ordinary(nlp, text)
+    if text.istitle():
+        if not starts_sentence(token):
+            return not ordinary or token.lower_ in forenames() or token.pos_ == "PROPN"
+        return not ordinary or (token.pos_ == "PROPN" and _followed_by_name_cue(token))
+    if text.islower():
+        # A lowercase first name that is also a word ("lily") counts when the tagger reads it
+        # as a proper noun, as it does in texts typed all in lowercase.
+        if token.lower_ in lexicon.MONTHS_AND_DAYS:
+            return False
+        return len(text) > 2 and (not ordinary or (token.lower_ in forenames() and token.pos_ == "PROPN"))
+    return False
+
+
+def _followed_by_name_cue(token: Token) -> bool:
+    doc = token.doc
+    if token.i + 1 >= len(doc):
+        return False
+    following = doc[token.i + 1]
+    return following.text in {",", "'s", "’s", "and"} or following.text.istitle()
+
+
+def find(doc: Doc, nlp: Language) -> Iterator[Found]:
+    yield from _names(doc, nlp)
+    yield from _places(doc, nlp)
+
+
+def _names(doc: Doc, nlp: Language) -> Iterator[Found]:
+    first, last = forenames(), surnames()
+    i = 0
+    while i < len(doc):
+        token = doc[i]
+        is_first = token.lower_ in first
+        is_last = token.lower_ in last and token.text.istitle() and not lexicon.is_ordinary(nlp, token.text)
+        if (is_first or is_last) and _name_like(token, nlp):
+            end = i + 1
+            # Extend over a following surname or capitalised unknown word: "Kenneth Aldous-Barr".
+            while (
+                end < len(doc)
+                and doc[end].text.istitle()
+                and (
+                    doc[end].lower_ in last
+                    or doc[end].lower_ in first
+                    or not lexicon.is_ordinary(nlp, doc[end].text)
+                )
+                and not lexicon.is_jargon(doc[end].text)
+            ):
+                end += 1
+            yield doc[i].idx, doc[end - 1].idx + len(doc[end - 1].text), "PERSON"
+            i = end
+            continue
+        i += 1
+
+
+def _places(doc: Doc, nlp: Language) -> Iterator[Found]:
+    for _id, start, end in place_matcher(nlp)(doc):
+        span = doc[start:end]
+        words = [t for t in span if t.is_alpha]
+        if not words or any(lexicon.is_jargon(t.text) for t in words):
+            continue
+        if all(t.text.istitle() or (t.text.isupper() and len(t.text) > 3) for t in words):
+            if starts_sentence(span[0]) and len(words) == 1 and lexicon.is_ordinary(nlp, words[0].text):
+                continue
+            if len(words) == 1 and words[0].lower_ in lexicon.MONTHS_AND_DAYS:
+                continue
+        elif all(t.text.islower() for t in words):
+            if any(lexicon.is_ordinary(nlp, t.text) for t in words):
+                continue
+        else:
+            continue
+        yield span.start_char, span.end_char, "PLACE"
