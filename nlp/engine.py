@@ -10,6 +10,8 @@ Layers, each in its own module:
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -33,6 +35,9 @@ class Candidate:
     start: int
     end: int
     label: str
+    # Which layer found it: lower is more trusted when two layers disagree on the kind
+    # (0 exact pattern, 1 context rule, 2 gazetteer, 3 statistical model).
+    source: int = 0
 
 
 def redact(text: str, *, keep_extra: Collection[str] = ()) -> Redaction:
@@ -53,17 +58,20 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
     nlp = model.get()
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
-    # Gazetteer hits have passed their own checks of case and context; model and rule hits are
-    # filtered for plainly ordinary words here.
-    found = [(*hit, True) for hit in [*context.find(text), *_entities(doc)]]
-    found += [(*hit, False) for hit in gazetteer.find(doc, nlp)]
-    for start, end, kind, check in found:
+    found = [(*hit, 1) for hit in context.find(text)]
+    found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
+    found += [(*hit, 3) for hit in _entities(doc)]
+    for start, end, kind, source in found:
+        if source == 3:
+            start = _skip_leading_words(text, start, end, nlp, ordinary_too=kind == "PERSON")
         start, end = _trim(text, start, end)
         if end <= start or _overlaps_any(start, end, kept):
             continue
-        if check and not _plausible(text[start:end], nlp):
+        # Gazetteer hits have passed their own checks of case and context; model and rule hits
+        # are filtered for plainly ordinary words here.
+        if source != 2 and not _plausible(text[start:end], nlp):
             continue
-        candidates.append(Candidate(start, end, kind))
+        candidates.append(Candidate(start, end, kind, source))
     candidates += _other_mentions(text, candidates, kept)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
@@ -96,6 +104,23 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _skip_leading_words(text: str, start: int, end: int, nlp: Language, *, ordinary_too: bool) -> int:
+    """The model sometimes takes in a role or a sentence's first verb: "SPO Gemma Hartley",
+    "Ring Jo Baxter". Skip leading words that are jargon, or ordinary words that are not names."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    for word, following in itertools.pairwise(words):
+        surface = word.group().strip(",.")
+        if lexicon.is_jargon(surface) or (
+            ordinary_too
+            and lexicon.is_ordinary(nlp, surface)
+            and surface.lower() not in gazetteer.forenames()
+        ):
+            start = start + following.start()
+            continue
+        break
+    return start
+
+
 def _plausible(surface: str, nlp: Language) -> bool:
     """Drop model and rule hits that are plainly not names: jargon, numbers, or nothing but
     ordinary lowercase words ("works", "team")."""
@@ -124,7 +149,7 @@ def _other_mentions(text: str, candidates: list[Candidate], kept: list[tuple[int
                 end == len(lowered) or not lowered[end].isalnum()
             )
             if bounded and not _overlaps_any(found, end, kept):
-                extra.append(Candidate(found, end, label))
+                extra.append(Candidate(found, end, label, 2))
     return extra
 
 
@@ -149,8 +174,8 @@ def _merge(text: str, candidates: list[Candidate]) -> list[Candidate]:
     for cand in sorted(candidates, key=lambda c: (c.start, -c.end)):
         if merged and (cand.start < merged[-1].end or _address_join(text, merged[-1], cand)):
             last = merged[-1]
-            label = min(last.label, cand.label, key=lambda k: PRIORITY[k])
-            merged[-1] = Candidate(last.start, max(last.end, cand.end), label)
+            best = min(last, cand, key=lambda c: (c.source, PRIORITY[c.label]))
+            merged[-1] = Candidate(last.start, max(last.end, cand.end), best.label, best.source)
         else:
             merged.append(cand)
     return merged

@@ -93,7 +93,13 @@ def _names(doc: Doc, nlp: Language) -> Iterator[Found]:
     while i < len(doc):
         token = doc[i]
         is_first = token.lower_ in first
-        is_last = token.lower_ in last and token.text.istitle() and not lexicon.is_ordinary(nlp, token.text)
+        # A word that is both a surname and a town ("Barnsley") on its own reads as the town.
+        is_last = (
+            token.lower_ in last
+            and token.text.istitle()
+            and not lexicon.is_ordinary(nlp, token.text)
+            and token.lower_ not in lexicon.load_list("places.txt")
+        )
         if (is_first or is_last) and _name_like(token, nlp):
             end = i + 1
             # Extend over a following surname or capitalised unknown word: "Kenneth Aldous-Barr".
