@@ -80,7 +80,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
         redacted=apply_spans(text, spans),
         spans=spans,
         warnings=cautions.find(text),
-        themes=themes.suggest(doc),
+        themes=themes.suggest(doc, nlp),
     )
 
 

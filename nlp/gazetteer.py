@@ -63,14 +63,16 @@ def _name_like(token: Token, nlp: Language) -> bool:
     ordinary = lexicon.is_ordinary(nlp, text)
     if text.istitle():
         if not starts_sentence(token):
-            return not ordinary or token.lower_ in forenames() or token.pos_ == "PROPN"
-        return not ordinary or (token.pos_ == "PROPN" and _followed_by_name_cue(token))
+            return not ordinary or token.lower_ in forenames() or lexicon.is_proper_noun(token.tag_)
+        return not ordinary or (lexicon.is_proper_noun(token.tag_) and _followed_by_name_cue(token))
     if text.islower():
         # A lowercase first name that is also a word ("lily") counts when the tagger reads it
         # as a proper noun, as it does in texts typed all in lowercase.
         if token.lower_ in lexicon.MONTHS_AND_DAYS:
             return False
-        return len(text) > 2 and (not ordinary or (token.lower_ in forenames() and token.pos_ == "PROPN"))
+        return len(text) > 2 and (
+            not ordinary or (token.lower_ in forenames() and lexicon.is_proper_noun(token.tag_))
+        )
     return False
 
 

@@ -42,7 +42,7 @@ MONTHS_AND_DAYS = frozenset(
 @functools.cache
 def _ordinary(nlp: Language) -> frozenset[str]:
     words: set[str] = set(nlp.Defaults.stop_words)
-    if "lemmatizer" in nlp.pipe_names:
+    if "lemmatizer" in nlp.component_names:
         lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
         if lookups.has_table("lemma_index"):
             for entries in lookups.get_table("lemma_index").values():
@@ -51,6 +51,39 @@ def _ordinary(nlp: Language) -> frozenset[str]:
             for table in lookups.get_table("lemma_exc").values():
                 words.update(k.lower() for k in table)
     return frozenset(words)
+
+
+@functools.cache
+def _exceptions(nlp: Language) -> dict[str, str]:
+    """Irregular forms to lemmas ("went" -> "go"), from the lemmatizer's tables."""
+    found: dict[str, str] = {}
+    lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    if lookups.has_table("lemma_exc"):
+        for table in lookups.get_table("lemma_exc").values():
+            for form, lemmas in table.items():
+                if lemmas:
+                    found.setdefault(form.lower(), lemmas[0].lower())
+    return found
+
+
+def lemma(nlp: Language, word: str) -> str:
+    """A word's dictionary form: an irregular form's lemma, or the word with a regular
+    inflection removed when that gives a known word ("caseloads" -> "caseload")."""
+    lowered = word.lower()
+    irregular = _exceptions(nlp).get(lowered)
+    if irregular:
+        return irregular
+    known = _ordinary(nlp)
+    if lowered in known:
+        return lowered
+    for suffix, restore in _INFLECTIONS:
+        if lowered.endswith(suffix) and lowered[: -len(suffix)] + restore in known:
+            return lowered[: -len(suffix)] + restore
+    return lowered
+
+
+def is_proper_noun(tag: str) -> bool:
+    return tag in ("NNP", "NNPS")
 
 
 def is_ordinary(nlp: Language, word: str) -> bool:

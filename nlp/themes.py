@@ -8,7 +8,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from spacy.language import Language
 from spacy.tokens import Doc
+
+from nlp import lexicon
 
 DATA = Path(__file__).parent / "data" / "themes.json"
 
@@ -31,11 +34,13 @@ def _lemma_index() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
-def suggest(doc: Doc, limit: int = 3) -> list[str]:
+def suggest(doc: Doc, nlp: Language, limit: int = 3) -> list[str]:
     index = _lemma_index()
     counts: Counter[str] = Counter()
     for token in doc:
-        for key in {token.lemma_.lower(), token.lower_}:
+        if not token.is_alpha:
+            continue
+        for key in {lexicon.lemma(nlp, token.text), token.lower_}:
             for slug in index.get(key, ()):
                 counts[slug] += 1
     return [slug for slug, _n in counts.most_common(limit)]
