@@ -53,9 +53,10 @@ def _refuse_unreadable_forms() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from testimony import public, status, submit
+    from testimony import api, public, status, submit
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(submit.bp)
     app.register_blueprint(status.bp)
     # Imported here, not at the top: moderation builds on testimony, never the reverse.
@@ -65,6 +66,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from testimony import cli
+    from testimony import cli, demo, search
 
     cli.init_app(app)
+    demo.init_app(app)
+    search.init_app(app)
+    # `flask digests publish-due` lives with the editors' desk (it writes to the audit trail).
+    from moderation import digests
+
+    digests.init_app(app)

@@ -1,0 +1,236 @@
+"""Publication: what is public, and making it so.
+
+A contribution is public only while all of these hold: it is not withdrawn, it sits in a digest,
+and that digest's `published_at` is set and not in the future. Every public page, feed, search
+result and API response asks this module, so the rule lives in one place.
+
+Publication is decoupled from approval: approving creates an unpublished contribution; only an
+editor putting it in a digest and publishing the digest (now, or at a scheduled time through
+`flask digests publish-due`) makes it public. The functions that depend on the time take `now`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
+
+from testimony import search
+from testimony.db import db
+from testimony.models import Contribution, Digest, DigestKind, Status, Submission, Theme, utcnow
+
+WITHDRAWN_NOTE = "A contribution was withdrawn by its author."
+
+
+class PublishError(Exception):
+    """The digest cannot be published as it stands (the message says why, for editors)."""
+
+
+def now() -> dt.datetime:
+    return utcnow()
+
+
+# ---- what is public --------------------------------------------------------------------------
+
+
+def digest_is_public(when: dt.datetime) -> ColumnElement[bool]:
+    return and_(Digest.published_at.is_not(None), Digest.published_at <= when)
+
+
+def contribution_is_public(when: dt.datetime) -> ColumnElement[bool]:
+    """For queries that join Contribution to Digest."""
+    return and_(digest_is_public(when), Contribution.withdrawn.is_(False))
+
+
+def is_public(contribution: Contribution, when: dt.datetime | None = None) -> bool:
+    when = when or now()
+    digest = contribution.digest
+    return (
+        not contribution.withdrawn
+        and digest is not None
+        and digest.published_at is not None
+        and digest.published_at <= when
+    )
+
+
+def published_digests(when: dt.datetime | None = None) -> Select[tuple[Digest]]:
+    """Published digests, newest first (ties broken by id, so the order is total)."""
+    return (
+        select(Digest)
+        .where(digest_is_public(when or now()))
+        .order_by(Digest.published_at.desc(), Digest.id.desc())
+        .options(selectinload(Digest.themes))
+    )
+
+
+def published_contributions(when: dt.datetime | None = None) -> Select[tuple[Contribution]]:
+    """Public contributions (never withdrawn ones), newest digest first, then in digest order."""
+    return (
+        select(Contribution)
+        .join(Digest, Contribution.digest_id == Digest.id)
+        .where(contribution_is_public(when or now()))
+        .order_by(*contribution_order())
+        .options(selectinload(Contribution.themes), selectinload(Contribution.digest))
+    )
+
+
+def contribution_order() -> list[ColumnElement]:
+    return [Digest.published_at.desc(), Digest.id.desc(), Contribution.position, Contribution.public_id]
+
+
+def with_theme(query: Select, slug: str) -> Select:
+    return query.where(Contribution.themes.any(Theme.slug == slug))
+
+
+def digest_with_theme(query: Select, slug: str) -> Select:
+    return query.where(Digest.themes.any(Theme.slug == slug))
+
+
+def find_digest(slug: str, when: dt.datetime | None = None) -> Digest | None:
+    return db.session.scalar(
+        select(Digest)
+        .where(Digest.slug == slug, digest_is_public(when or now()))
+        .options(selectinload(Digest.themes), selectinload(Digest.contributions))
+    )
+
+
+def find_contribution(public_id: str, when: dt.datetime | None = None) -> Contribution | None:
+    """A contribution in a published digest, withdrawn or not (the caller shows the note for a
+    withdrawn one). Unpublished contributions are not found."""
+    return db.session.scalar(
+        select(Contribution)
+        .join(Digest, Contribution.digest_id == Digest.id)
+        .where(Contribution.public_id == public_id, digest_is_public(when or now()))
+    )
+
+
+def responses_to(parent_ids: Iterable[int], when: dt.datetime | None = None) -> dict[int, list[Contribution]]:
+    """Public responses to the given contributions, oldest digest first, grouped by parent id."""
+    ids = list(parent_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Contribution)
+        .join(Digest, Contribution.digest_id == Digest.id)
+        .where(Contribution.in_reply_to_id.in_(ids), contribution_is_public(when or now()))
+        .order_by(Digest.published_at, Digest.id, Contribution.position, Contribution.public_id)
+    )
+    grouped: dict[int, list[Contribution]] = {}
+    for row in rows:
+        assert row.in_reply_to_id is not None  # noqa: S101 - guaranteed by the query
+        grouped.setdefault(row.in_reply_to_id, []).append(row)
+    return grouped
+
+
+def thread(
+    parents: Sequence[Contribution], when: dt.datetime | None = None, depth: int = 4
+) -> dict[int, list]:
+    """Responses to `parents` and to those responses, `depth` levels down: {id: [responses]}."""
+    replies: dict[int, list[Contribution]] = {}
+    level = [c.id for c in parents]
+    for _ in range(depth):
+        found = responses_to(level, when)
+        if not found:
+            break
+        replies.update(found)
+        level = [r.id for rs in found.values() for r in rs if r.id not in replies]
+    return replies
+
+
+# ---- the editors' side -----------------------------------------------------------------------
+
+
+def available_contributions(theme: str | None = None) -> Select[tuple[Contribution]]:
+    """Approved contributions not yet in any digest, oldest approval first."""
+    query = (
+        select(Contribution)
+        .outerjoin(Submission, Contribution.submission_id == Submission.id)
+        .where(
+            Contribution.digest_id.is_(None),
+            Contribution.withdrawn.is_(False),
+            or_(Submission.id.is_(None), Submission.status == Status.APPROVED),
+        )
+        .order_by(Contribution.approved_on, Contribution.id)
+        .options(selectinload(Contribution.themes))
+    )
+    if theme:
+        query = with_theme(query, theme)
+    return query
+
+
+def check_publishable(digest: Digest) -> None:
+    live = [c for c in digest.contributions if not c.withdrawn]
+    if not digest.title.strip():
+        raise PublishError("Give the digest a title first.")
+    if not live:
+        raise PublishError("Add at least one contribution first.")
+    if digest.kind == DigestKind.SINGLE and len(live) != 1:
+        raise PublishError("A single post carries exactly one contribution.")
+
+
+def publish(digest: Digest, when: dt.datetime | None = None) -> None:
+    """Publish `digest` at `when` (now by default). The caller commits."""
+    when = when or now()
+    if digest.published_at is not None:
+        raise PublishError("This digest is already published.")
+    check_publishable(digest)
+    digest.published_at = when
+    ids = [c.submission_id for c in digest.contributions if c.submission_id is not None]
+    if ids:
+        db.session.execute(
+            update(Submission)
+            .where(Submission.id.in_(ids), Submission.status == Status.APPROVED)
+            .values(status=Status.PUBLISHED, version=Submission.version + 1)
+            .execution_options(synchronize_session="fetch")
+        )
+    db.session.flush()
+    search.index(c for c in digest.contributions if not c.withdrawn)
+
+
+def schedule(digest: Digest, when: dt.datetime | None) -> None:
+    """Set (or with None, clear) the time a draft digest publishes itself. The caller commits."""
+    if digest.published_at is not None:
+        raise PublishError("This digest is already published.")
+    if when is not None:
+        check_publishable(digest)
+    digest.scheduled_for = when
+
+
+def due(when: dt.datetime) -> list[Digest]:
+    query = (
+        select(Digest)
+        .where(Digest.published_at.is_(None), Digest.scheduled_for.is_not(None), Digest.scheduled_for <= when)
+        .order_by(Digest.scheduled_for, Digest.id)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two runners at once: each digest goes to one of them.
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def publish_due(when: dt.datetime | None = None) -> tuple[list[Digest], list[tuple[Digest, str]]]:
+    """Publish every scheduled digest whose time has come; nothing before its time.
+    Commits each digest on its own. Returns (published, [(skipped digest, reason)])."""
+    when = when or now()
+    published: list[Digest] = []
+    skipped: list[tuple[Digest, str]] = []
+    for digest in due(when):
+        try:
+            publish(digest, when)
+        except PublishError as exc:
+            skipped.append((digest, str(exc)))
+            continue
+        published.append(digest)
+    db.session.commit()
+    return published, skipped
+
+
+def remove_from_digest(contribution: Contribution) -> None:
+    """Return a contribution to the pool (drafts only). The caller commits."""
+    if contribution.digest is not None and contribution.digest.published_at is not None:
+        raise PublishError("Contributions cannot be taken out of a published digest.")
+    contribution.digest_id = None
+    contribution.position = 0
