@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from moderation import audit, grants
+from moderation import audit, grants, sessions
 from moderation.auth import current_user, role_required, unlocked_private_key
 from testimony import accounts
 from testimony.db import db
-from testimony.models import AuditEvent, KeepTerm, Moderator, ModeratorSession, Role
+from testimony.models import AuditEvent, KeepTerm, Moderator, Role
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk/admin")
 
@@ -71,7 +71,7 @@ def deactivate(user_id: int) -> Any:
         return redirect(url_for("desk_admin.accounts"))
     target.active = False
     removed = grants.revoke(target)
-    db.session.execute(delete(ModeratorSession).where(ModeratorSession.moderator_id == target.id))
+    sessions.end_all_of(target.id)
     audit.record(
         current_user().name, "account_deactivated", item=target.name, detail=f"{removed} keys revoked"
     )

@@ -17,9 +17,10 @@ from werkzeug.wrappers import Response
 
 from moderation import audit, sessions
 from moderation import second_factor as factor
+from moderation.session_store import SessionRecord
 from testimony import accounts, crypto
 from testimony.db import db
-from testimony.models import LoginFailure, Moderator, ModeratorSession, Role, utcnow
+from testimony.models import LoginFailure, Moderator, Role, utcnow
 
 bp = Blueprint("desk_auth", __name__, url_prefix="/desk")
 
@@ -75,7 +76,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
 ANY_ROLE = (Role.ADMIN, Role.MODERATOR, Role.EDITOR)
 
 
-def _load_session() -> tuple[ModeratorSession | None, Moderator | None]:
+def _load_session() -> tuple[SessionRecord | None, Moderator | None]:
     try:
         row = sessions.current()
     except sessions.SessionExpired:
@@ -154,7 +155,7 @@ def login() -> str | Response | tuple[str, int]:
     return redirect(url_for("desk_auth.second_factor" if user.totp_enrolled else "desk_auth.enrol"))
 
 
-def _pending() -> tuple[ModeratorSession, Moderator] | None:
+def _pending() -> tuple[SessionRecord, Moderator] | None:
     row, user = _load_session()
     if row is None or user is None:
         return None

@@ -1,8 +1,12 @@
 """Rate limits that never store an address.
 
 The limiter's key is HMAC-SHA256(address) under a secret that is made in memory, never written
-anywhere, and replaced each UTC day. Counters (in memory or Redis) then hold only opaque keys
+to disk, and replaced each UTC day. Counters (in memory or Redis) then hold only opaque keys
 that cannot be turned back into addresses once the day's secret is gone.
+
+With several workers (production), the day's secret must be shared or each worker would count
+separately: it is then kept in Redis, which in our deployment holds nothing on disk, and expires
+by itself after two days.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import threading
 from flask import Flask, request
 from flask_limiter import Limiter
 
+from testimony import redis_client
+
 _lock = threading.Lock()
 _secret: tuple[dt.date, bytes] | None = None
 
@@ -23,6 +29,13 @@ _secret: tuple[dt.date, bytes] | None = None
 def _daily_secret() -> bytes:
     global _secret
     today = dt.datetime.now(dt.UTC).date()
+    client = redis_client.get()
+    if client is not None:
+        key = f"testimony:rl-secret:{today.isoformat()}"
+        client.set(key, secrets.token_bytes(32), nx=True, ex=2 * 86400)
+        shared = client.get(key)
+        if isinstance(shared, bytes):
+            return shared
     with _lock:
         if _secret is None or _secret[0] != today:
             _secret = (today, secrets.token_bytes(32))
