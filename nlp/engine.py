@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, gazetteer, keeplist, lexicon, model, patterns, themes
+from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, themes
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -59,6 +59,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
     found = [(*hit, 1) for hit in context.find(text)]
+    found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
     for start, end, kind, source in found:
@@ -69,7 +70,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
             continue
         # Gazetteer hits have passed their own checks of case and context; model and rule hits
         # are filtered for plainly ordinary words here.
-        if source != 2 and not _plausible(text[start:end], nlp):
+        if source != 2 and not _plausible(text[start:end], nlp, cued=source == 1):
             continue
         candidates.append(Candidate(start, end, kind, source))
     candidates += _other_mentions(text, candidates, kept)
@@ -121,15 +122,23 @@ def _skip_leading_words(text: str, start: int, end: int, nlp: Language, *, ordin
     return start
 
 
-def _plausible(surface: str, nlp: Language) -> bool:
+def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
     """Drop model and rule hits that are plainly not names: jargon, numbers, or nothing but
-    ordinary lowercase words ("works", "team")."""
+    ordinary lowercase words ("works", "team"). A first name found by a context cue stays even
+    when it is also a word ("my manager kelly", "PO grace"): the cue is what makes it a name."""
     words = [w for w in surface.replace("-", " ").split() if any(ch.isalpha() for ch in w)]
     if not words or lexicon.is_jargon(surface):
         return False
     if all(lexicon.is_jargon(w) or w.lower() in nlp.Defaults.stop_words for w in words):
         return False  # "Our PDU"
+    if cued and _first_name(words[0]):
+        return True
     return not all(w.islower() and lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words)
+
+
+def _first_name(word: str) -> bool:
+    lowered = word.strip(".,'’").lower()
+    return lowered in gazetteer.forenames() and lowered not in lexicon.MONTHS_AND_DAYS
 
 
 def _other_mentions(text: str, candidates: list[Candidate], kept: list[tuple[int, int]]) -> list[Candidate]:

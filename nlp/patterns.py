@@ -30,7 +30,25 @@ CONTACT_PATTERNS = [
         r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|co\.uk|org|org\.uk|net|uk|io|me|ly|tv|social)/[^\s<>\"')\]]+", re.I
     ),
     re.compile(r"(?<![\w@.])@[A-Za-z0-9_]{2,30}\b"),  # social handle
+    re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,}"),  # Reddit user
+    # Addresses spelt out to dodge scrapers: "jo.bloggs [at] gmail [dot] com".
+    re.compile(
+        r"[\w.+-]+\s*(?:\[at\]|\(at\)|\{at\}|\bat\b)\s*[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\bdot\b)\s*[\w-]+)+",
+        re.I,
+    ),
+    # Telephone extensions: "ext. 4421", "extension 4421".
+    re.compile(r"\b(?:ext|extn|extension)\.?\s*\d{3,6}\b", re.I),
 ]
+# Bare web addresses ("tiredpo.wordpress.com"); public bodies' and the press's own sites stay.
+BARE_DOMAIN = re.compile(
+    r"(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|co\.uk|org|org\.uk|net|uk|io|me|blog|info|social)\b(?![\w@-]|\.\w)",
+    re.I,
+)
+PUBLIC_DOMAINS = (
+    "gov.uk", "nhs.uk", "parliament.uk", "police.uk", "ac.uk", "bbc.co.uk", "bbc.com", "theguardian.com",
+    "napo.org.uk", "unison.org.uk", "gmb.org.uk", "justiceinspectorates.gov.uk", "insidetime.org",
+    "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com",
+)
 
 ID_PATTERNS = [
     # National Insurance number: two letters, six digits, one letter A-D.
@@ -40,14 +58,20 @@ ID_PATTERNS = [
     re.compile(r"\b[A-Z] ?\d{3} ?\d{3}\b", re.I),
     # Prison number: a letter, four digits, two letters.
     re.compile(r"\b[A-Z] ?\d{4} ?[A-Z]{2}\b", re.I),
-    # Current UK vehicle registration: AB12 CDE.
+    # UK vehicle registrations: current (AB12 CDE), prefix (R123 ABC) and suffix (ABC 123D) styles.
     re.compile(r"\b[A-Z]{2} ?\d{2} ?[A-Z]{3}\b"),
+    re.compile(r"\b[A-Z]\d{1,3} ?[A-Z]{3}\b"),
+    re.compile(r"\b[A-Z]{3} ?\d{1,3} ?[A-Z]\b"),
+    # Codes mixing letters and at least four digits ("RSW-2291-44", "INC0012345", "12/345678A"):
+    # in testimony these are incident, case and ticket references, not ordinary words.
+    re.compile(r"\b(?=(?:[A-Z/-]*\d){4})(?=[\d/-]*[A-Z])[A-Z0-9]+(?:[/-][A-Z0-9]+)*\b", re.I),
     # Postcodes: SW1A 1AA, M1 1AE, LS1 4DY.
     re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I),
     # Numbers introduced as staff, payroll, case or other references (group 1 is the number).
     re.compile(
         r"\b(?:staff|payroll|employee|personnel|warrant|badge|case|crn|ref|reference|pnc|"
-        r"prison|prisoner|nomis|id)(?:\s*(?:no\.?|number|num|#|ref|id))?\s*[:#]?\s*"
+        r"prison|prisoner|nomis|id|ticket|incident|ir|sir|log|file|complaint|claim|order|docket|"
+        r"number|no\.|num)(?:\s*(?:no\.?|number|num|#|ref|id))?\s*[:#]?\s*"
         r"((?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,})",
         re.I,
     ),
@@ -61,6 +85,8 @@ DATE_PATTERNS = [
     re.compile(rf"\b(?:{_DAYS},?\s+)?{_MONTHS}\.?\s+{_ORD}(?:,?\s+\d{{4}})?{_TIME}?\b", re.I),
     re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b{_TIME}?", re.I),
     re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b"),
+    # A day name with a day/month and no year: "Tues 14/5", "Friday 3.11".
+    re.compile(rf"\b{_DAYS}\.?,?\s+(?:the\s+)?\d{{1,2}}[/.]\d{{1,2}}\b{_TIME}?", re.I),
 ]
 
 
@@ -71,6 +97,9 @@ def find(text: str) -> Iterator[Found]:
             while end > match.start() and text[end - 1] in ".,;:!?":
                 end -= 1  # a sentence's full stop is not part of the address
             yield match.start(), end, "CONTACT"
+    for match in BARE_DOMAIN.finditer(text):
+        if not match.group().lower().endswith(PUBLIC_DOMAINS):
+            yield match.start(), match.end(), "CONTACT"
     yield from _phones(text)
     yield from _long_numbers(text)
     for pattern in ID_PATTERNS:

@@ -1,0 +1,146 @@
+"""Person and place cues read from the tagged document: a known first name is a name when the
+words around it treat it as a person, even if it is also an ordinary word or typed in lowercase.
+
+The regex rules in context.py need a role word right before the name ("my manager Rose"). These
+cover the other ways testimony points at people and places:
+
+  "the duty PO is joy again"           a role, then is/was, then a first name
+  "she shadowed chase on a visit"      a verb that takes a person, then a first name
+  "Patience on reception", "Will from estates", "jess in admin"
+                                       a first name, then where in the workplace they sit
+  "Heather who ran it", "Amber and I"  a first name at the start of a sentence, then who / and I
+  "the reporting centre in March"      a workplace noun and a preposition, then a known place
+
+Each cue is general (no particular name is listed), and each rejects words the tagger reads as
+verbs, modals, adverbs or adjectives, so "my manager will" and "told summer plans" stay.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from spacy.tokens import Doc, Token
+
+from nlp import lexicon
+
+Found = tuple[int, int, str]
+
+# Tags that say a word is not being used as a name here (modal, verb, adverb, adjective, ...).
+NOT_A_NAME_TAGS = frozenset(
+    {"MD", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "RB", "RBR", "RBS", "JJ", "JJR", "JJS", "IN", "DT", "PRP", "CC"}
+)
+ROLES = frozenset(
+    {
+        "manager", "spo", "po", "pso", "officer", "colleague", "supervisor", "governor", "cm", "osg",
+        "boss", "lead", "leader", "tutor", "mentor", "admin", "receptionist", "head", "senior", "rep",
+        "nurse", "psychologist", "solicitor", "worker", "buddy", "trainee", "pqip", "deputy", "chair",
+    }
+)
+# Verbs whose object is nearly always a person in this kind of writing.
+PERSON_VERBS = frozenset(
+    {
+        "asked", "told", "rang", "phoned", "called", "emailed", "messaged", "texted", "met", "thanked",
+        "shadowed", "supervised", "mentored", "covered", "replaced", "cc'd", "copied", "warned",
+        "reported", "contacted", "chased", "thank", "ask", "tell", "ring", "phone", "email", "message",
+        "text", "shadow", "cc", "with", "by", "to", "from",
+    }
+)
+# Where people sit in a workplace: "X on reception", "X from estates", "X in admin".
+WORKPLACE = frozenset(
+    {
+        "reception", "admin", "hr", "estates", "facilities", "healthcare", "security", "finance",
+        "payroll", "it", "ict", "training", "learning", "ops", "operations", "resettlement", "education",
+        "chaplaincy", "the", "our", "my", "their", "his", "her", "legal", "comms", "business",
+    }
+)
+WORKPLACE_PREPOSITIONS = frozenset({"on", "from", "in", "at"})
+# After "Heather who ...", "Amber and I ...": a first name opening a sentence is a person.
+OPENING_CUES = frozenset({"who", "whose"})
+PLACE_NOUNS = frozenset(
+    {
+        "office", "offices", "centre", "center", "team", "teams", "pdu", "prison", "court", "hostel",
+        "ap", "patch", "cluster", "hub", "unit", "based", "live", "lives", "living", "moved",
+        "transferred", "area", "estate", "branch",
+    }
+)
+
+
+@functools.cache
+def _forenames() -> frozenset[str]:
+    return lexicon.load_list("forenames.txt")
+
+
+@functools.cache
+def _places() -> frozenset[str]:
+    return lexicon.load_list("places.txt")
+
+
+def _is_first_name(token: Token) -> bool:
+    return (
+        token.lower_ in _forenames()
+        and (token.text.istitle() or token.text.islower())
+        and len(token.text) > 1
+        and token.lower_ not in lexicon.MONTHS_AND_DAYS
+        and not lexicon.is_jargon(token.text)
+    )
+
+
+def _nameable(token: Token) -> bool:
+    """A first name not being used as a verb, modal or adjective where it stands."""
+    return _is_first_name(token) and token.tag_ not in NOT_A_NAME_TAGS
+
+
+def _word(doc: Doc, i: int) -> str:
+    return doc[i].lower_ if 0 <= i < len(doc) else ""
+
+
+def find(doc: Doc) -> Iterator[Found]:
+    yield from _people(doc)
+    yield from _places_after_nouns(doc)
+
+
+def _people(doc: Doc) -> Iterator[Found]:
+    for token in doc:
+        i = token.i
+        if not _is_first_name(token):
+            continue
+        before, before2 = _word(doc, i - 1), _word(doc, i - 2)
+        after, after2 = _word(doc, i + 1), _word(doc, i + 2)
+        cued = (
+            # "the duty PO is joy", "my manager was Grace"
+            (before in {"is", "was"} and before2 in ROLES and _nameable(token))
+            # "shadowed chase", "rang Hope": a person verb, then a name that is not a verb here
+            or (before in PERSON_VERBS and before not in {"with", "by", "to", "from"} and _nameable(token))
+            # "Patience on reception", "will from estates"
+            or (after in WORKPLACE_PREPOSITIONS and after2 in WORKPLACE and _workplace_follows(doc, i))
+            # "Heather who ran it", "Amber and I"
+            or (after in OPENING_CUES and (token.text.istitle() or _nameable(token)))
+            or (after == "and" and after2 in {"i", "me"} and (token.text.istitle() or _nameable(token)))
+        )
+        if cued:
+            yield token.idx, token.idx + len(token.text), "PERSON"
+
+
+def _workplace_follows(doc: Doc, i: int) -> bool:
+    """"X on reception", "X from HR", "X in the admin team": the phrase after a first name places
+    a person in the workplace. "the" and possessives need a workplace word next ("from the wing")."""
+    after2 = _word(doc, i + 2)
+    if after2 in {"the", "our", "my", "their", "his", "her"}:
+        return _word(doc, i + 3) in WORKPLACE | {"wing", "desk", "office", "team", "unit"}
+    # The first name must not be a verb here ("will in admin" is odd; "hope in admin" is not a name)
+    return doc[i].text.istitle() or doc[i].tag_ not in NOT_A_NAME_TAGS
+
+
+def _places_after_nouns(doc: Doc) -> Iterator[Found]:
+    """"the reporting centre in March", "based in Hope": a known place name right after a
+    workplace noun and a preposition is the place, even when it is also a month or a word."""
+    for token in doc:
+        i = token.i
+        if (
+            token.text.istitle()
+            and token.lower_ in _places()
+            and _word(doc, i - 1) in {"in", "at", "to", "near", "from"}
+            and _word(doc, i - 2) in PLACE_NOUNS
+        ):
+            yield token.idx, token.idx + len(token.text), "PLACE"
