@@ -1,0 +1,123 @@
+"""Full-text search: published words are found, ranked and highlighted; nothing unpublished or
+withdrawn is ever found. Runs on SQLite FTS5 and PostgreSQL full-text search alike."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from testimony import search, submissions
+from testimony.db import db
+from testimony.models import Contribution, Submission
+from tests.test_public import make_digest
+
+
+def results(client: FlaskClient, query: str, **extra: str) -> str:
+    response = client.get("/search", query_string={"q": query, **extra})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def hit_count(html: str) -> int:
+    match = re.search(r"(\d+) results? for", html)
+    return int(match.group(1)) if match else 0
+
+
+def test_finds_published_words_and_nothing_unpublished(app: Flask, client: FlaskClient) -> None:
+    make_digest(app, ["The approved premises were understaffed all winter."])
+    make_digest(app, ["The laptop refreshes took hours every morning."], publish=False, title="Draft")
+    html = results(client, "understaffed")
+    assert hit_count(html) == 1
+    assert "<mark>understaffed</mark>" in html
+    assert hit_count(results(client, "laptop")) == 0
+    assert "Nothing found" in results(client, "laptop")
+
+
+def test_stemming_phrases_or_and_exclusion(app: Flask, client: FlaskClient) -> None:
+    make_digest(app, ["Staff are leaving faster than they are recruited."], title="One")
+    make_digest(app, ["Recruitment drives bring people who leave within a year."], title="Two")
+    make_digest(app, ["Sickness absence is the highest it has been."], title="Three")
+    assert hit_count(results(client, "leave")) == 2  # leaving and leave share a stem
+    assert hit_count(results(client, '"sickness absence"')) == 1
+    assert hit_count(results(client, '"absence sickness"')) == 0
+    assert hit_count(results(client, "sickness or faster")) == 2
+    assert hit_count(results(client, "leave -drives")) == 1
+
+
+def test_ranking_puts_the_better_match_first(app: Flask, client: FlaskClient) -> None:
+    make_digest(app, ["Rota problems. The rota again. Nothing but rota, rota, rota."], title="Rota heavy")
+    make_digest(
+        app,
+        ["A long piece about many things, mentioning the rota once among pay, training and sickness."],
+        title="Rota light",
+    )
+    html = results(client, "rota")
+    assert html.index("Nothing but") < html.index("mentioning")
+
+
+def test_hostile_queries_do_not_break_anything(app: Flask, client: FlaskClient) -> None:
+    make_digest(app, ["Plain words here."])
+    for query in [
+        '"',
+        "NEAR(a b)",
+        "a AND OR NOT",
+        "*",
+        "text:plain",
+        "'; DROP TABLE contributions; --",
+        "-",
+        "(((",
+        "plain^2",
+        "\u0000",
+        "🙂",
+        "a" * 500,
+        "or",
+        "-plain",
+    ]:
+        response = client.get("/search", query_string={"q": query})
+        assert response.status_code == 200, query
+        api = client.get("/api/v1/contributions", query_string={"q": query})
+        assert api.status_code == 200, query
+    assert hit_count(results(client, 'plain"')) == 1
+
+
+def test_snippets_escape_text_but_mark_hits(app: Flask, client: FlaskClient) -> None:
+    make_digest(app, ["We were told <b>nothing</b> about the audit & its findings."])
+    html = results(client, "audit")
+    # SQLite keeps the tag-like text (escaped); PostgreSQL's ts_headline drops it: never raw HTML.
+    assert "<b>nothing" not in html
+    assert "<mark>audit</mark> &amp; its" in html
+
+
+def test_withdrawn_text_leaves_search(app: Flask, client: FlaskClient) -> None:
+    _slug, (pid,) = make_digest(app, ["The quartermaster story that someone regrets."])
+    assert hit_count(results(client, "quartermaster")) == 1
+    with app.app_context():
+        contribution = db.session.scalar(select(Contribution).where(Contribution.public_id == pid))
+        submissions.withdraw(db.session.get(Submission, contribution.submission_id))
+        if db.engine.dialect.name == "sqlite":
+            left = db.session.execute(
+                text("SELECT count(*) FROM contribution_fts WHERE contribution_fts MATCH 'quartermaster'")
+            ).scalar()
+            assert left == 0
+    assert hit_count(results(client, "quartermaster")) == 0
+
+
+def test_theme_filter_and_rebuild(app: Flask, client: FlaskClient, runner) -> None:
+    make_digest(app, ["Morale on the wing is low."], themes=("prisons",), title="Prisons")
+    make_digest(app, ["Morale in the office is low."], themes=("workload",), title="Office")
+    assert hit_count(results(client, "morale")) == 2
+    assert hit_count(results(client, "morale", theme="prisons")) == 1
+    outcome = runner.invoke(args=["search", "rebuild"])
+    assert outcome.exit_code == 0, outcome.output
+    assert hit_count(results(client, "morale")) == 2
+
+
+def test_query_parser() -> None:
+    parsed = search.parse('caseload "sickness absence" or pay -bonus')
+    assert parsed.groups == [["caseload", "sickness absence"], ["pay"]]
+    assert parsed.excluded == ["bonus"]
+    assert search.fts5_query(parsed) == '(("caseload" AND "sickness absence") OR ("pay")) NOT "bonus"'
+    assert search.parse("!!! ???").empty
