@@ -26,6 +26,7 @@ from testimony.models import (
     Status,
     Submission,
     Theme,
+    today,
     utcnow,
 )
 from testimony.text import clean
@@ -338,6 +339,8 @@ def _decide(submission: Submission, to_status: Status, action: str, detail: str 
         detail=detail,
     )
     submission.status = to_status
+    if to_status == Status.DECLINED:
+        submission.decided_on = today()
     if to_status != Status.WAITING:
         submission.claimed_by_id, submission.claimed_until = None, None
 

@@ -66,9 +66,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from testimony import cli, demo, search
+    from testimony import cli, demo, jobs, search
 
     cli.init_app(app)
+    jobs.init_app(app)
     demo.init_app(app)
     search.init_app(app)
     # `flask digests publish-due` lives with the editors' desk (it writes to the audit trail).

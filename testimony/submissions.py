@@ -11,7 +11,16 @@ from sqlalchemy import delete, select
 from nlp import Redaction
 from testimony import codenames, instance_keys, sealing
 from testimony.db import db
-from testimony.models import Author, BlobKind, Contribution, Recipient, Status, Submission, SubmissionTag
+from testimony.models import (
+    Author,
+    BlobKind,
+    Contribution,
+    Recipient,
+    Status,
+    Submission,
+    SubmissionTag,
+    today,
+)
 
 # What the submitter sees for each status: calm, plain, no jargon.
 STATUS_TEXT: dict[str, str] = {
@@ -129,6 +138,7 @@ def withdraw(submission: Submission) -> None:
         contribution.themes = []
     db.session.execute(delete(SubmissionTag).where(SubmissionTag.submission_id == submission.id))
     submission.status = Status.WITHDRAWN
+    submission.decided_on = today()
     submission.warning_count = 0
     submission.version += 1
     db.session.commit()
