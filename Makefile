@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-browser.txt | sha256sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -12,10 +12,10 @@ PORT ?= 5000
 venv: $(STAMP)
 
 # Reinstall whenever a requirements file changes; every package is checked against its hash.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-browser.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
-		-r requirements.txt -r requirements-dev.txt
+		-r requirements.txt -r requirements-dev.txt -r requirements-browser.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -92,7 +92,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert set(accounts) == {"admin", *ACCOUNTS}, output
     # A control socket of its own: gunicorn's default path is shared by every gunicorn of the
     # user, so another one starting or stopping elsewhere could reach this one.
-    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--control-socket", str(folder / "gunicorn.ctl")]
+    command = [
+        str(BIN / "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",
+        "--control-socket",
+        str(folder / "gunicorn.ctl"),
+    ]
     proc = subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -62,7 +62,10 @@ def missing_prerequisite() -> str | None:
 
     if not CHROMIUM.exists():
         return "Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium; .ci/run does it)"
-    if importlib.util.find_spec("playwright") is None or importlib.util.find_spec("pytest_playwright") is None:
+    if (
+        importlib.util.find_spec("playwright") is None
+        or importlib.util.find_spec("pytest_playwright") is None
+    ):
         return (
             "Playwright is not installed (.venv/bin/pip install --require-hashes -r requirements-browser.txt;"
             " make venv does it)"
@@ -197,7 +200,8 @@ _FOCUSED = """
   const el = document.activeElement;
   if (!el || el === document.body || el === document.documentElement) return null;
   const style = getComputedStyle(el);
-  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  // "auto" is the browser's own focus ring; any other outline must be at least 2px wide.
+  const outline = style.outlineStyle === 'auto' || (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2);
   const shadow = style.boxShadow && style.boxShadow !== 'none';
   const rect = el.getBoundingClientRect();
   const onScreen = rect.right > 0 && rect.bottom > 0 && rect.left < innerWidth && rect.top < innerHeight;
@@ -235,10 +239,12 @@ def keyboard_problems(page: Page) -> list[str]:
         control = wanted.get(focused["id"])
         if control and control["group"]:
             groups_reached.add(control["group"])
-        if not focused["visible"] or not focused["onScreen"]:
+        if (not focused["visible"] or not focused["onScreen"]) and focused["id"] not in invisible:
             invisible.add(focused["id"])
             what = control["what"] if control else focused["tag"]
-            where = "is off screen" if not focused["onScreen"] else f"has no visible focus ({focused['outline']})"
+            where = (
+                "is off screen" if not focused["onScreen"] else f"has no visible focus ({focused['outline']})"
+            )
             problems.append(f"{what} {where}")
     for cid, control in wanted.items():
         if cid not in reached and not (control["group"] and control["group"] in groups_reached):
