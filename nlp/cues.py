@@ -17,41 +17,140 @@ verbs, modals, adverbs or adjectives, so "my manager will" and "told summer plan
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
+from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp import lexicon
+from nlp import gazetteer, lexicon
 
 Found = tuple[int, int, str]
 
 # Tags that say a word is not being used as a name here (modal, verb, adverb, adjective, ...).
 NOT_A_NAME_TAGS = frozenset(
-    {"MD", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "RB", "RBR", "RBS", "JJ", "JJR", "JJS", "IN", "DT", "PRP", "CC"}
+    {
+        "MD",
+        "VB",
+        "VBD",
+        "VBG",
+        "VBN",
+        "VBP",
+        "VBZ",
+        "RB",
+        "RBR",
+        "RBS",
+        "JJ",
+        "JJR",
+        "JJS",
+        "IN",
+        "DT",
+        "PRP",
+        "CC",
+    }
 )
 ROLES = frozenset(
     {
-        "manager", "spo", "po", "pso", "officer", "colleague", "supervisor", "governor", "cm", "osg",
-        "boss", "lead", "leader", "tutor", "mentor", "admin", "receptionist", "head", "senior", "rep",
-        "nurse", "psychologist", "solicitor", "worker", "buddy", "trainee", "pqip", "deputy", "chair",
+        "manager",
+        "spo",
+        "po",
+        "pso",
+        "officer",
+        "colleague",
+        "supervisor",
+        "governor",
+        "cm",
+        "osg",
+        "boss",
+        "lead",
+        "leader",
+        "tutor",
+        "mentor",
+        "admin",
+        "receptionist",
+        "head",
+        "senior",
+        "rep",
+        "nurse",
+        "psychologist",
+        "solicitor",
+        "worker",
+        "buddy",
+        "trainee",
+        "pqip",
+        "deputy",
+        "chair",
     }
 )
 # Verbs whose object is nearly always a person in this kind of writing.
 PERSON_VERBS = frozenset(
     {
-        "asked", "told", "rang", "phoned", "called", "emailed", "messaged", "texted", "met", "thanked",
-        "shadowed", "supervised", "mentored", "covered", "replaced", "cc'd", "copied", "warned",
-        "reported", "contacted", "chased", "thank", "ask", "tell", "ring", "phone", "email", "message",
-        "text", "shadow", "cc", "with", "by", "to", "from",
+        "asked",
+        "told",
+        "rang",
+        "phoned",
+        "called",
+        "emailed",
+        "messaged",
+        "texted",
+        "met",
+        "thanked",
+        "shadowed",
+        "supervised",
+        "mentored",
+        "covered",
+        "replaced",
+        "cc'd",
+        "copied",
+        "warned",
+        "reported",
+        "contacted",
+        "chased",
+        "thank",
+        "ask",
+        "tell",
+        "ring",
+        "phone",
+        "email",
+        "message",
+        "text",
+        "shadow",
+        "cc",
+        "with",
+        "by",
+        "to",
+        "from",
     }
 )
 # Where people sit in a workplace: "X on reception", "X from estates", "X in admin".
 WORKPLACE = frozenset(
     {
-        "reception", "admin", "hr", "estates", "facilities", "healthcare", "security", "finance",
-        "payroll", "it", "ict", "training", "learning", "ops", "operations", "resettlement", "education",
-        "chaplaincy", "the", "our", "my", "their", "his", "her", "legal", "comms", "business",
+        "reception",
+        "admin",
+        "hr",
+        "estates",
+        "facilities",
+        "healthcare",
+        "security",
+        "finance",
+        "payroll",
+        "it",
+        "ict",
+        "training",
+        "learning",
+        "ops",
+        "operations",
+        "resettlement",
+        "education",
+        "chaplaincy",
+        "the",
+        "our",
+        "my",
+        "their",
+        "his",
+        "her",
+        "legal",
+        "comms",
+        "business",
     }
 )
 WORKPLACE_PREPOSITIONS = frozenset({"on", "from", "in", "at"})
@@ -59,26 +158,37 @@ WORKPLACE_PREPOSITIONS = frozenset({"on", "from", "in", "at"})
 OPENING_CUES = frozenset({"who", "whose"})
 PLACE_NOUNS = frozenset(
     {
-        "office", "offices", "centre", "center", "team", "teams", "pdu", "prison", "court", "hostel",
-        "ap", "patch", "cluster", "hub", "unit", "based", "live", "lives", "living", "moved",
-        "transferred", "area", "estate", "branch",
+        "office",
+        "offices",
+        "centre",
+        "center",
+        "team",
+        "teams",
+        "pdu",
+        "prison",
+        "court",
+        "hostel",
+        "ap",
+        "patch",
+        "cluster",
+        "hub",
+        "unit",
+        "based",
+        "live",
+        "lives",
+        "living",
+        "moved",
+        "transferred",
+        "area",
+        "estate",
+        "branch",
     }
 )
 
 
-@functools.cache
-def _forenames() -> frozenset[str]:
-    return lexicon.load_list("forenames.txt")
-
-
-@functools.cache
-def _places() -> frozenset[str]:
-    return lexicon.load_list("places.txt")
-
-
 def _is_first_name(token: Token) -> bool:
     return (
-        token.lower_ in _forenames()
+        token.lower_ in gazetteer.forenames()
         and (token.text.istitle() or token.text.islower())
         and len(token.text) > 1
         and token.lower_ not in lexicon.MONTHS_AND_DAYS
@@ -95,9 +205,35 @@ def _word(doc: Doc, i: int) -> str:
     return doc[i].lower_ if 0 <= i < len(doc) else ""
 
 
-def find(doc: Doc) -> Iterator[Found]:
+# After an unknown capitalised word, these say it is someone doing something: "Amara was put on
+# a formal", "Okafor has left", "Nkem who runs the hub".
+SUBJECT_TAGS = frozenset({"VBD", "VBZ", "MD"})
+SUBJECT_WORDS = frozenset({"who", "whose", "has", "had", "is", "was", "said", "says", "told", "asked"})
+
+
+def find(doc: Doc, nlp: Language) -> Iterator[Found]:
     yield from _people(doc)
+    yield from _unknown_subjects(doc, nlp)
     yield from _places_after_nouns(doc)
+
+
+def _unknown_subjects(doc: Doc, nlp: Language) -> Iterator[Found]:
+    """A capitalised word that is no English word, no trade jargon and no known place, read by the
+    tagger as a proper noun and followed by a verb, is someone: the gazetteers cannot list every
+    name, and the model misses rare ones at the start of a sentence."""
+    for token in doc[:-1]:
+        following = doc[token.i + 1]
+        if (
+            token.tag_ == "NNP"
+            and token.text.istitle()
+            and len(token.text) > 2
+            and token.is_alpha
+            and (following.tag_ in SUBJECT_TAGS or following.lower_ in SUBJECT_WORDS)
+            and not lexicon.is_ordinary(nlp, token.text)
+            and not lexicon.is_jargon(token.text)
+            and token.lower_ not in gazetteer.place_names()
+        ):
+            yield token.idx, token.idx + len(token.text), "PERSON"
 
 
 def _people(doc: Doc) -> Iterator[Found]:
@@ -123,7 +259,7 @@ def _people(doc: Doc) -> Iterator[Found]:
 
 
 def _workplace_follows(doc: Doc, i: int) -> bool:
-    """"X on reception", "X from HR", "X in the admin team": the phrase after a first name places
+    """ "X on reception", "X from HR", "X in the admin team": the phrase after a first name places
     a person in the workplace. "the" and possessives need a workplace word next ("from the wing")."""
     after2 = _word(doc, i + 2)
     if after2 in {"the", "our", "my", "their", "his", "her"}:
@@ -133,13 +269,13 @@ def _workplace_follows(doc: Doc, i: int) -> bool:
 
 
 def _places_after_nouns(doc: Doc) -> Iterator[Found]:
-    """"the reporting centre in March", "based in Hope": a known place name right after a
+    """ "the reporting centre in March", "based in Hope": a known place name right after a
     workplace noun and a preposition is the place, even when it is also a month or a word."""
     for token in doc:
         i = token.i
         if (
             token.text.istitle()
-            and token.lower_ in _places()
+            and token.lower_ in gazetteer.place_names()
             and _word(doc, i - 1) in {"in", "at", "to", "near", "from"}
             and _word(doc, i - 2) in PLACE_NOUNS
         ):

@@ -59,7 +59,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
     found = [(*hit, 1) for hit in context.find(text)]
-    found += [(*hit, 1) for hit in cues.find(doc)]
+    found += [(*hit, 1) for hit in cues.find(doc, nlp)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
     for start, end, kind, source in found:
@@ -72,8 +72,10 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
         # are filtered for plainly ordinary words here.
         if source != 2 and not _plausible(text[start:end], nlp, cued=source == 1):
             continue
+        if source == 3 and _opening_word(text, start, end, nlp):
+            continue
         candidates.append(Candidate(start, end, kind, source))
-    candidates += _other_mentions(text, candidates, kept)
+    candidates += _other_mentions(text, candidates, kept, nlp)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
     return Redaction(
@@ -141,8 +143,25 @@ def _first_name(word: str) -> bool:
     return lowered in gazetteer.forenames() and lowered not in lexicon.MONTHS_AND_DAYS
 
 
-def _other_mentions(text: str, candidates: list[Candidate], kept: list[tuple[int, int]]) -> list[Candidate]:
-    """Once a name is known in a text, strike its other mentions too, whatever their case."""
+def _opening_word(text: str, start: int, end: int, nlp: Language) -> bool:
+    """A single ordinary word opening a sentence ("Email me", "Sickness management") that the
+    model took for a name. A first name or surname there ("Grace said") is not dropped."""
+    surface = text[start:end]
+    if " " in surface or not lexicon.is_ordinary(nlp, surface):
+        return False
+    lowered = surface.lower()
+    if lowered in gazetteer.forenames() or lowered in gazetteer.surnames():
+        return False
+    before = text[:start].rstrip(" \t\"'“‘")
+    return not before or before[-1] in ".!?\n:;"
+
+
+def _other_mentions(
+    text: str, candidates: list[Candidate], kept: list[tuple[int, int]], nlp: Language
+) -> list[Candidate]:
+    """Once a name is known in a text, strike its other mentions too, whatever their case
+    ("PAT FOR PM" after "Pat"). A name that is also a word is not chased into lowercase unless
+    the writer typed it that way: "Reading" the place does not take "if you're reading this"."""
     extra: list[Candidate] = []
     surfaces = {text[c.start : c.end]: c.label for c in candidates if c.label in NUMBERED}
     lowered = text.lower()
@@ -150,6 +169,7 @@ def _other_mentions(text: str, candidates: list[Candidate], kept: list[tuple[int
         needle = surface.lower()
         if len(needle) < 3:
             continue
+        word_too = not surface.islower() and lexicon.is_ordinary(nlp, surface)
         position = 0
         while (found := lowered.find(needle, position)) != -1:
             end = found + len(needle)
@@ -157,6 +177,8 @@ def _other_mentions(text: str, candidates: list[Candidate], kept: list[tuple[int
             bounded = (found == 0 or not lowered[found - 1].isalnum()) and (
                 end == len(lowered) or not lowered[end].isalnum()
             )
+            if word_too and text[found:end].islower():
+                continue
             if bounded and not _overlaps_any(found, end, kept):
                 extra.append(Candidate(found, end, label, 2))
     return extra

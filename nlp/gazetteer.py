@@ -32,11 +32,37 @@ def surnames() -> frozenset[str]:
     return lexicon.load_list("surnames.txt")
 
 
+# Lowercase words inside a place name: "Weston-super-Mare", "Stratford-upon-Avon", "Isle of Wight".
+CONNECTORS = frozenset(
+    {"super", "upon", "on", "under", "the", "of", "le", "en", "in", "by", "sea", "y", "and"}
+)
+
+
+@functools.cache
+def place_names() -> frozenset[str]:
+    return lexicon.load_list("places.txt") | lexicon.load_list("prisons.txt")
+
+
+def spellings(name: str) -> set[str]:
+    """The ways people write one place: "Bishops Stortford" / "Bishop's Stortford",
+    "St Helens" / "St. Helens" / "Saint Helens", "Weston-super-Mare" / "Weston super Mare"."""
+    forms = {name}
+    if "-" in name:
+        forms.add(name.replace("-", " "))
+    words = name.split()
+    if words and words[0].endswith("s") and words[0][:-1] in {"bishop", "king", "queen", "lady"}:
+        forms.add(" ".join([words[0][:-1] + "'s", *words[1:]]))
+    if words and words[0] in {"st", "st.", "saint"}:
+        rest = " ".join(words[1:])
+        forms |= {f"st {rest}", f"st. {rest}", f"saint {rest}"}
+    return forms
+
+
 @functools.lru_cache(maxsize=4)
 def place_matcher(nlp: Language) -> PhraseMatcher:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    places = sorted(lexicon.load_list("places.txt"))
-    matcher.add("PLACE", list(nlp.tokenizer.pipe(places)))
+    names = sorted({form for name in place_names() for form in spellings(name)})
+    matcher.add("PLACE", list(nlp.tokenizer.pipe(names)))
     return matcher
 
 
@@ -100,7 +126,7 @@ def _names(doc: Doc, nlp: Language) -> Iterator[Found]:
             token.lower_ in last
             and token.text.istitle()
             and not lexicon.is_ordinary(nlp, token.text)
-            and token.lower_ not in lexicon.load_list("places.txt")
+            and token.lower_ not in place_names()
         )
         if (is_first or is_last) and _name_like(token, nlp):
             end = i + 1
@@ -126,6 +152,8 @@ def _places(doc: Doc, nlp: Language) -> Iterator[Found]:
     for _id, start, end in place_matcher(nlp)(doc):
         span = doc[start:end]
         words = [t for t in span if t.is_alpha]
+        if len(words) > 2 and words[0].text.istitle() and words[-1].text.istitle():
+            words = [words[0], *(t for t in words[1:-1] if t.lower_ not in CONNECTORS), words[-1]]
         if not words or any(lexicon.is_jargon(t.text) for t in words):
             continue
         if all(t.text.istitle() or (t.text.isupper() and len(t.text) > 3) for t in words):

@@ -45,9 +45,24 @@ BARE_DOMAIN = re.compile(
     re.I,
 )
 PUBLIC_DOMAINS = (
-    "gov.uk", "nhs.uk", "parliament.uk", "police.uk", "ac.uk", "bbc.co.uk", "bbc.com", "theguardian.com",
-    "napo.org.uk", "unison.org.uk", "gmb.org.uk", "justiceinspectorates.gov.uk", "insidetime.org",
-    "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com",
+    "gov.uk",
+    "nhs.uk",
+    "parliament.uk",
+    "police.uk",
+    "ac.uk",
+    "bbc.co.uk",
+    "bbc.com",
+    "theguardian.com",
+    "napo.org.uk",
+    "unison.org.uk",
+    "gmb.org.uk",
+    "justiceinspectorates.gov.uk",
+    "insidetime.org",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "icloud.com",
 )
 
 ID_PATTERNS = [
@@ -60,6 +75,9 @@ ID_PATTERNS = [
     re.compile(r"\b[A-Z] ?\d{4} ?[A-Z]{2}\b", re.I),
     # UK vehicle registrations: current (AB12 CDE), prefix (R123 ABC) and suffix (ABC 123D) styles.
     re.compile(r"\b[A-Z]{2} ?\d{2} ?[A-Z]{3}\b"),
+    # Typed in lowercase ("lc19 xrm") only without a space after the letters, so that "is 25 the"
+    # is not read as a registration.
+    re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b", re.I),
     re.compile(r"\b[A-Z]\d{1,3} ?[A-Z]{3}\b"),
     re.compile(r"\b[A-Z]{3} ?\d{1,3} ?[A-Z]\b"),
     # Codes mixing letters and at least four digits ("RSW-2291-44", "INC0012345", "12/345678A"):

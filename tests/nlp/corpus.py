@@ -59,6 +59,17 @@ class Score:
     collateral: float
     misses: list[tuple[str, str, str]]
 
+    def combine(self, other: Score) -> Score:
+        # Collateral is averaged per corpus: close enough for a threshold check.
+        return Score(
+            self.found + other.found,
+            self.total + other.total,
+            self.kept_struck + other.kept_struck,
+            self.kept_total + other.kept_total,
+            (self.collateral + other.collateral) / 2,
+            self.misses + other.misses,
+        )
+
     def recall(self, kind: str | None = None) -> float:
         if kind is None:
             return sum(self.found.values()) / max(1, sum(self.total.values()))
