@@ -226,6 +226,8 @@ def publish_due(
         try:
             publish(digest, when)
         except PublishError as exc:
+            # Back to the drafts, where an editor sees it, rather than failing every run.
+            digest.scheduled_for = None
             skipped.append((digest, str(exc)))
             if record:
                 record(digest, str(exc))
