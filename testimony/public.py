@@ -270,7 +270,12 @@ def search_page() -> str:
 @bp.get("/trends")
 def trends_page() -> str:
     data = trends.monthly_counts(months=_months_arg())
-    return render_template("public/trends.html", data=data, svg=trends.svg(data))
+    return render_template(
+        "public/trends.html",
+        data=data,
+        svg=trends.svg(data),
+        svg_narrow=trends.svg(data, columns=1, ident="trends-narrow"),
+    )
 
 
 @bp.get("/trends.svg")

@@ -94,8 +94,8 @@ def monthly_counts(months: int = 12, when: dt.datetime | None = None) -> TrendDa
 # ---- drawing ---------------------------------------------------------------------------------
 
 COLUMNS = 3
-PANEL_W, PANEL_H = 240, 120
-PLOT_TOP, PLOT_H = 34, 60
+PANEL_W, PANEL_H = 240, 132
+PLOT_TOP, PLOT_H = 44, 60
 PAD = 12
 BAR = "#1f4e79"
 EMPTY = "#d9d5cc"
@@ -103,9 +103,12 @@ INK = "#1d1d1f"
 MUTED = "#555555"
 
 
-def svg(data: TrendData, *, standalone: bool = False) -> Markup:
-    rows = max(1, -(-len(data.themes) // COLUMNS))
-    width, height = COLUMNS * PANEL_W, rows * PANEL_H + 8
+def svg(
+    data: TrendData, *, standalone: bool = False, columns: int = COLUMNS, ident: str = "trends"
+) -> Markup:
+    """The chart; `columns` panels across (the page draws 3 for wide screens, 1 for phones)."""
+    rows = max(1, -(-len(data.themes) // columns))
+    width, height = columns * PANEL_W, rows * PANEL_H + 8
     peak = max(1, data.peak)
     n = max(1, len(data.months))
     slot = (PANEL_W - 2 * PAD) / n
@@ -114,27 +117,25 @@ def svg(data: TrendData, *, standalone: bool = False) -> Markup:
     out: list[str] = []
     ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
     out.append(
-        f'<svg{ns} class="trends-chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'role="img" aria-labelledby="trends-title trends-desc" font-family="system-ui, sans-serif">'
+        f'<svg{ns} class="trends-chart trends-{columns}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'role="img" aria-labelledby="{ident}-title {ident}-desc" font-family="system-ui, sans-serif">'
     )
     out.append(
         f'<title id="trends-title">Published contributions per theme per month, {escape(span)}</title>'
     )
     out.append(
-        f'<desc id="trends-desc">One small bar chart per theme, all on the same scale (tallest bar: {data.peak}). '
+        f'<desc id="{ident}-desc">One small bar chart per theme, all on the same scale (tallest bar: {data.peak}). '
         f"{data.total} theme filings in all. The table on the page gives every number.</desc>"
     )
     for index, theme in enumerate(data.themes):
-        x0 = (index % COLUMNS) * PANEL_W
-        y0 = (index // COLUMNS) * PANEL_H
+        x0 = (index % columns) * PANEL_W
+        y0 = (index // columns) * PANEL_H
         total = data.theme_total(theme.slug)
         out.append(f'<g transform="translate({x0},{y0})">')
         out.append(
             f'<text x="{PAD}" y="18" font-size="13" font-weight="600" fill="{INK}">{escape(theme.name)}</text>'
         )
-        out.append(
-            f'<text x="{PANEL_W - PAD}" y="18" font-size="12" fill="{MUTED}" text-anchor="end">{total}</text>'
-        )
+        out.append(f'<text x="{PAD}" y="34" font-size="11" fill="{MUTED}">{total} in all</text>')
         baseline = PLOT_TOP + PLOT_H
         out.append(
             f'<line x1="{PAD}" y1="{baseline}" x2="{PANEL_W - PAD}" y2="{baseline}" stroke="{EMPTY}" stroke-width="1"/>'
