@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import delete, func, select
 from werkzeug.wrappers import Response
 
@@ -187,7 +187,7 @@ def second_factor() -> str | Response | tuple[str, int]:
             "desk/second_factor.html",
             error="That code did not work. Codes change every 30 seconds, and each can be used once.",
         ), 401
-    target = session.get("desk_next") or url_for("desk_queue.index")
+    target = session.get("desk_next") or _home_for(user)
     sessions.promote(row, user)
     audit.record(user.name, "login", detail="recovery code used" if used_recovery else "")
     audit.record(user.name, "unlock")
@@ -240,7 +240,14 @@ def password() -> str | Response | tuple[str, int]:
         return render_template("desk/password.html", error="Your current password is not right."), 400
     audit.record(user.name, "password_changed")
     db.session.commit()
-    return redirect(url_for("desk_queue.index"))
+    return redirect(_home_for(user))
+
+
+def _home_for(user: Moderator) -> str:
+    """Where a login ends: the queue, or the digests for an editor (who may not see the queue)."""
+    if user.role == Role.EDITOR and "desk_digests.index" in current_app.view_functions:
+        return url_for("desk_digests.index")
+    return url_for("desk_queue.index")
 
 
 @bp.post("/logout")
