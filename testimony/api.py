@@ -74,9 +74,16 @@ def decode_cursor(text: str, shape: tuple[type, ...]) -> list[Any]:
         out: list[Any] = []
         for value, kind in zip(values, shape, strict=True):
             if kind is dt.datetime:
-                out.append(dt.datetime.fromisoformat(value))
+                moment = dt.datetime.fromisoformat(value)
+                if moment.tzinfo is not None:
+                    moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+                out.append(moment)
             elif not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError("type")
+            elif kind is str and not publishing.valid_key(value):
+                raise ValueError("key")
+            elif kind is int and not -(2**31) < value < 2**31:
+                raise ValueError("range")
             else:
                 out.append(value)
         return out
@@ -220,7 +227,7 @@ def _live_counts(ids: list[int]) -> dict[int, int]:
         .where(Contribution.digest_id.in_(ids), Contribution.withdrawn.is_(False))
         .group_by(Contribution.digest_id)
     )
-    return {ident: int(n) for ident, n in rows}
+    return {ident: int(n) for ident, n in rows if ident is not None}
 
 
 @bp.get("/digests/<slug>")
@@ -232,7 +239,7 @@ def digest(slug: str) -> Response:
 
 
 def _known_theme(slug: str) -> None:
-    if db.session.scalar(select(Theme.id).where(Theme.slug == slug)) is None:
+    if publishing.find_theme(slug) is None:
         raise ApiError(400, "Unknown theme; see /api/v1/themes.")
 
 
@@ -351,10 +358,12 @@ def openapi_document() -> dict[str, Any]:
             },
         }
 
-    theme_ref = {
-        "type": "object",
-        "properties": {"slug": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"}},
+    theme_props: dict[str, Any] = {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "url": {"type": "string"},
     }
+    theme_ref = {"type": "object", "properties": theme_props}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -461,7 +470,7 @@ def openapi_document() -> dict[str, Any]:
                 "Theme": {
                     "type": "object",
                     "properties": {
-                        **theme_ref["properties"],
+                        **theme_props,
                         "description": {"type": "string"},
                         "contribution_count": {"type": "integer"},
                         "feed": {"type": "string"},

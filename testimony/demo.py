@@ -378,7 +378,8 @@ the focus is on the *mandatory* modules everyone else is asked to complete.
         -1,
         ("prisons", "wellbeing"),
         """
-Scheduled for tomorrow. Run `flask digests publish-due` after its time to see it appear.
+Staff on the night shift wrote to us after the last prisons edition. Nights are quieter on paper
+than they are in practice.
 """,
         [
             (
@@ -422,7 +423,7 @@ def seed(now: dt.datetime) -> dict[str, int]:
                 )
             )
         made.extend(batch)
-        kind = DigestKind.SINGLE if len(batch) == 1 else DigestKind.DIGEST
+        kind = DigestKind.SINGLE if title == "In case you missed it" else DigestKind.DIGEST
         digest = add_digest(title, batch, intro=intro, themes=themes, kind=kind)
         when = now - dt.timedelta(days=days_ago)
         if days_ago < 0:

@@ -114,7 +114,7 @@ def _live_counts(digest_ids: list[int]) -> dict[int, int]:
         .where(Contribution.digest_id.in_(digest_ids), Contribution.withdrawn.is_(False))
         .group_by(Contribution.digest_id)
     )
-    return {digest_id: int(n) for digest_id, n in rows}
+    return {digest_id: int(n) for digest_id, n in rows if digest_id is not None}
 
 
 @bp.get("/d/<slug>")
@@ -188,7 +188,7 @@ def theme_counts(when: dt.datetime | None = None) -> Counter[str]:
 
 @bp.get("/themes/<slug>")
 def theme(slug: str) -> str:
-    found = db.session.scalar(select(Theme).where(Theme.slug == slug))
+    found = publishing.find_theme(slug)
     if found is None:
         abort(404)
     page = _page_number()
@@ -253,6 +253,8 @@ def archive_month(year: int, month: int) -> str:
 def search_page() -> str:
     query = request.args.get("q", "")[: search.MAX_QUERY].strip()
     theme_slug = request.args.get("theme", "").strip() or None
+    if theme_slug and publishing.find_theme(theme_slug) is None:
+        theme_slug = None
     page = _page_number()
     results = search.search(query, theme=theme_slug, page=page, per_page=PER_PAGE) if query else None
     all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
@@ -298,7 +300,7 @@ def feed() -> Response:
 
 @bp.get("/themes/<slug>/feed.atom")
 def theme_feed(slug: str) -> Response:
-    found = db.session.scalar(select(Theme).where(Theme.slug == slug))
+    found = publishing.find_theme(slug)
     if found is None:
         abort(404)
     return Response(feeds.theme_feed(found), mimetype="application/atom+xml")

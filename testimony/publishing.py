@@ -12,7 +12,9 @@ editor putting it in a digest and publishing the digest (now, or at a scheduled 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -31,6 +33,23 @@ class PublishError(Exception):
 
 def now() -> dt.datetime:
     return utcnow()
+
+
+# ---- identifiers from the outside -----------------------------------------------------------
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,120}")
+
+
+def valid_key(value: str | None) -> bool:
+    """Slugs and public ids are short runs of letters, digits, - and _. Anything else (a NUL byte,
+    which PostgreSQL refuses, or megabytes of text) is simply not found."""
+    return bool(value) and _KEY.fullmatch(value or "") is not None
+
+
+def find_theme(slug: str | None) -> Theme | None:
+    if not valid_key(slug):
+        return None
+    return db.session.scalar(select(Theme).where(Theme.slug == slug))
 
 
 # ---- what is public --------------------------------------------------------------------------
@@ -56,7 +75,7 @@ def is_public(contribution: Contribution, when: dt.datetime | None = None) -> bo
     )
 
 
-def published_digests(when: dt.datetime | None = None) -> Select[tuple[Digest]]:
+def published_digests(when: dt.datetime | None = None) -> Select[Digest]:
     """Published digests, newest first (ties broken by id, so the order is total)."""
     return (
         select(Digest)
@@ -66,7 +85,7 @@ def published_digests(when: dt.datetime | None = None) -> Select[tuple[Digest]]:
     )
 
 
-def published_contributions(when: dt.datetime | None = None) -> Select[tuple[Contribution]]:
+def published_contributions(when: dt.datetime | None = None) -> Select[Contribution]:
     """Public contributions (never withdrawn ones), newest digest first, then in digest order."""
     return (
         select(Contribution)
@@ -77,19 +96,21 @@ def published_contributions(when: dt.datetime | None = None) -> Select[tuple[Con
     )
 
 
-def contribution_order() -> list[ColumnElement]:
+def contribution_order() -> list[Any]:
     return [Digest.published_at.desc(), Digest.id.desc(), Contribution.position, Contribution.public_id]
 
 
-def with_theme(query: Select, slug: str) -> Select:
+def with_theme(query: Select[Contribution], slug: str) -> Select[Contribution]:
     return query.where(Contribution.themes.any(Theme.slug == slug))
 
 
-def digest_with_theme(query: Select, slug: str) -> Select:
+def digest_with_theme(query: Select[Digest], slug: str) -> Select[Digest]:
     return query.where(Digest.themes.any(Theme.slug == slug))
 
 
 def find_digest(slug: str, when: dt.datetime | None = None) -> Digest | None:
+    if not valid_key(slug):
+        return None
     return db.session.scalar(
         select(Digest)
         .where(Digest.slug == slug, digest_is_public(when or now()))
@@ -100,6 +121,8 @@ def find_digest(slug: str, when: dt.datetime | None = None) -> Digest | None:
 def find_contribution(public_id: str, when: dt.datetime | None = None) -> Contribution | None:
     """A contribution in a published digest, withdrawn or not (the caller shows the note for a
     withdrawn one). Unpublished contributions are not found."""
+    if not valid_key(public_id):
+        return None
     return db.session.scalar(
         select(Contribution)
         .join(Digest, Contribution.digest_id == Digest.id)
@@ -143,7 +166,7 @@ def thread(
 # ---- the editors' side -----------------------------------------------------------------------
 
 
-def available_contributions(theme: str | None = None) -> Select[tuple[Contribution]]:
+def available_contributions(theme: str | None = None) -> Select[Contribution]:
     """Approved contributions not yet in any digest, oldest approval first."""
     query = (
         select(Contribution)

@@ -42,7 +42,7 @@ MAX_TERMS = 12
 # Private-use characters mark highlights inside the engine's snippet, so the text around them
 # can be escaped before the marks become <mark> elements.
 START, STOP = "\ue000", "\ue001"
-PG_CONFIG = literal_column("'english'::regconfig")
+PG_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def search(
             'FragmentDelimiter=" … "',
         ).label("snippet")
         base = select(Contribution, rank, snippet).where(pg_vector().op("@@")(tsquery))
-        order = [rank.desc()]
+        order: list[Any] = [rank.desc()]
     else:
         fts = (
             text(

@@ -85,6 +85,8 @@ def monthly_counts(months: int = 12, when: dt.datetime | None = None) -> TrendDa
     )
     data = TrendData(span, list(db.session.scalars(select(Theme).order_by(Theme.name))))
     for published_at, slug in rows:
+        if published_at is None:
+            continue
         month = _month_of(published_at)
         per_theme = data.counts.setdefault(slug, {})
         per_theme[month] = per_theme.get(month, 0) + 1

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from testimony.api import encode_cursor
 from testimony.models import utcnow
 from tests.test_public import make_digest
 
@@ -108,6 +109,17 @@ def test_bad_parameters_are_refused_plainly(app: Flask, client: FlaskClient) -> 
     ]:
         assert get(client, path, 400)["error"]["message"]
     assert get(client, "/api/v1/nothing/here", 404)["error"]["status"] == 404
+    # NUL bytes (which PostgreSQL refuses) and junk in ids, themes and cursors: plain answers.
+    assert get(client, "/api/v1/contributions?theme=work%00load", 400)["error"]
+    assert get(client, "/api/v1/digests/a%00b", 404)["error"]
+    assert get(client, "/api/v1/contributions/a%00b", 404)["error"]
+    assert get(client, "/api/v1/contributions?q=a%00b")["data"] == []
+    for values in (
+        ["2026-01-01T00:00:00", 1, 1, "x\u0000"],
+        ["2026-01-01T00:00:00", 2**40, 1, "x"],
+        [1, 2, 3, 4],
+    ):
+        assert get(client, f"/api/v1/contributions?cursor={encode_cursor(values)}", 400)["error"]
 
 
 def test_etag_and_if_none_match(app: Flask, client: FlaskClient) -> None:

@@ -185,6 +185,12 @@ def test_archive_groups_digests_by_month(app: Flask, client: FlaskClient) -> Non
     page(client, "/archive/2025/13", 404)
 
 
+def test_junk_in_addresses_is_simply_not_found(app: Flask, client: FlaskClient) -> None:
+    for path in ["/d/a%00b", "/c/a%00b", "/themes/a%00b", "/themes/a%00b/feed.atom", "/d/" + "x" * 5000]:
+        assert client.get(path).status_code == 404, path
+    assert client.get("/search?q=a%00b&theme=x%00y").status_code == 200
+
+
 def test_public_pages_may_be_cached_and_keep_the_policy(app: Flask, client: FlaskClient) -> None:
     slug, _ = make_digest(app, ["Cache me."])
     response = client.get(f"/d/{slug}")
