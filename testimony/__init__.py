@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # read-only JSON: its only non-GET answers are 404 and 405
     app.register_blueprint(submit.bp)
     app.register_blueprint(status.bp)
     # Imported here, not at the top: moderation builds on testimony, never the reverse.
@@ -66,11 +67,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from testimony import cli, demo, jobs, search
+    from testimony import cli, demo, generate, jobs, search
 
     cli.init_app(app)
     jobs.init_app(app)
     demo.init_app(app)
+    generate.init_app(app)
     search.init_app(app)
     # `flask digests publish-due` lives with the editors' desk (it writes to the audit trail).
     from moderation import digests
