@@ -18,9 +18,10 @@ import datetime as dt
 import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
 
 from testimony import publishing, search
 from testimony.db import db
@@ -248,7 +249,9 @@ def contributions() -> Response:
     limit = _limit()
     query = publishing.published_contributions().options(selectinload(Contribution.in_reply_to))
     theme = request.args.get("theme", "").strip()
-    q = request.args.get("q", "").strip()[: search.MAX_QUERY]
+    q = request.args.get("q", "").strip()
+    if len(q) > search.MAX_QUERY:
+        raise ApiError(400, f"q can be at most {search.MAX_QUERY} characters.")
     if theme:
         _known_theme(theme)
         query = publishing.with_theme(query, theme)
@@ -314,8 +317,33 @@ def openapi() -> Response:
     return _json(openapi_document())
 
 
-@bp.route("/<path:_rest>")
-def not_found(_rest: str) -> Response:
+@bp.after_request
+def _read_only_allow(response: Response) -> Response:
+    # Flask's automatic OPTIONS answer would also list the methods of the fallback route.
+    if request.method == "OPTIONS":
+        response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    return response
+
+
+OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY"]
+
+
+@bp.route("/", defaults={"_rest": ""}, methods=OTHER_METHODS)
+@bp.route("/<path:_rest>", methods=["GET", *OTHER_METHODS])
+def fallback(_rest: str) -> Response:
+    """JSON answers for addresses and methods the API does not have (the site's error pages
+    are HTML, and would drop the Allow header)."""
+    if request.method != "GET":
+        try:
+            endpoint, _args = current_app.url_map.bind_to_environ(request.environ).match(
+                request.path, method="GET"
+            )
+        except HTTPException:
+            endpoint = None
+        if endpoint and endpoint != "api.fallback":
+            response = _json({"error": {"status": 405, "message": "This API is read-only: use GET."}}, 405)
+            response.headers["Allow"] = "GET"
+            return response
     raise ApiError(404, "There is nothing at this address; see /api/v1/openapi.json.")
 
 
@@ -332,10 +360,17 @@ def openapi_document() -> dict[str, Any]:
     cursor = {
         "name": "cursor",
         "in": "query",
-        "description": "Opaque; copy `meta.next_cursor` from the previous page.",
-        "schema": {"type": "string"},
+        "description": "Opaque; copy `meta.next_cursor` from the previous page. A cursor that was "
+        "not made by this API is refused with 400.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
     }
-    theme = {"name": "theme", "in": "query", "description": "A theme slug.", "schema": {"type": "string"}}
+    slugs = list(db.session.scalars(select(Theme.slug).order_by(Theme.slug)))
+    theme = {
+        "name": "theme",
+        "in": "query",
+        "description": "A theme slug (see /themes).",
+        "schema": {"type": "string", "enum": slugs} if slugs else {"type": "string"},
+    }
     etag = {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}
     error = {"description": "Error", "content": {"application/json": {"schema": ref("Error")}}}
     not_modified = {"description": "Not modified since the ETag you sent."}
@@ -439,7 +474,8 @@ def openapi_document() -> dict[str, Any]:
                                 "type": "object",
                                 "properties": {"data": {"type": "array", "items": ref("Theme")}},
                             }
-                        )
+                        ),
+                        "304": not_modified,
                     },
                 }
             },

@@ -152,3 +152,16 @@ def test_themes_with_counts(app: Flask, client: FlaskClient) -> None:
     assert len(themes) == 12
     assert themes["workload"]["contribution_count"] == 2 and themes["unions"]["contribution_count"] == 0
     assert themes["workload"]["feed"].endswith("/themes/workload/feed.atom")
+
+
+def test_the_api_is_read_only_and_says_so(client: FlaskClient) -> None:
+    for method in ("POST", "PUT", "PATCH", "DELETE", "TRACE"):
+        response = client.open("/api/v1/contributions", method=method)
+        assert response.status_code == 405, method
+        assert response.headers["Allow"] == "GET" and response.get_json()["error"]["status"] == 405
+    assert client.post("/api/v1/nothing").status_code == 404
+    assert client.options("/api/v1/themes").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_overlong_query_is_refused(client: FlaskClient) -> None:
+    assert get(client, "/api/v1/contributions?q=" + "a" * 201, 400)["error"]["message"]

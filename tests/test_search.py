@@ -79,7 +79,7 @@ def test_hostile_queries_do_not_break_anything(app: Flask, client: FlaskClient) 
         response = client.get("/search", query_string={"q": query})
         assert response.status_code == 200, query
         api = client.get("/api/v1/contributions", query_string={"q": query})
-        assert api.status_code == 200, query
+        assert api.status_code == (400 if len(query) > 200 else 200), query
     assert hit_count(results(client, 'plain"')) == 1
 
 
