@@ -8,6 +8,7 @@ accounts below made with the real CLI. Screenshots land in screenshots/<test>/ (
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -36,9 +37,11 @@ from tests.browser.support import (
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
 # Made before anything is submitted, so every submission is sealed to all of them.
-# "moderator" is enrolled by the moderator flow itself; "helper" does the desk's part in the
-# other flows; "editor" composes digests; "admin" comes from `flask init`.
-ACCOUNTS = {"moderator": "moderator", "helper": "moderator", "editor": "editor"}
+# "moderator" is enrolled by the moderator flow itself; "helper" asks the submitter's question;
+# "approver" approves for the editor and reader flows; "editor" composes digests; "admin" comes
+# from `flask init`. (One account per flow: a TOTP code works once, so a second login within
+# the same 30 seconds has to wait for the next code.)
+ACCOUNTS = {"moderator": "moderator", "helper": "moderator", "approver": "moderator", "editor": "editor"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -55,6 +58,7 @@ class Server:
     base: str
     accounts: dict[str, Account]
     folder: Path
+    seeded: bool
 
 
 def _free_port() -> int:
@@ -63,12 +67,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _flask(env: dict[str, str], *args: str) -> str:
+# Runs the app's own CLI commands (`flask --app wsgi ...`) in one process: importing the app
+# once instead of once a command saves many seconds.
+_SETUP = """
+import json, sys
+from wsgi import app
+runner = app.test_cli_runner()
+for args in json.loads(sys.argv[1]):
+    result = runner.invoke(args=args)
+    print(json.dumps({"args": args, "code": result.exit_code, "output": result.output}))
+"""
+
+
+def _flask_commands(env: dict[str, str], *commands: list[str]) -> list[dict[str, Any]]:
     done = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", _SETUP, json.dumps(commands)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    assert done.returncode == 0, f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    assert done.returncode == 0, f"setting up the server failed:\n{done.stdout}\n{done.stderr}"
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"args"')]
 
 
 @pytest.fixture(scope="session")
@@ -85,11 +105,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "TESTIMONY_ERROR_LOG": str(folder / "error.log"),
     }
     env.pop("REDIS_URL", None)
-    output = _flask(env, "init")
-    for name, role in ACCOUNTS.items():
-        output += _flask(env, "moderators", "create", name, "--role", role)
-    accounts = parse_created_accounts(output)
-    assert set(accounts) == {"admin", *ACCOUNTS}, output
+    # Published demo digests (for the journalist and the reader) where the command exists yet.
+    *made, seeding = _flask_commands(
+        env,
+        ["init"],
+        *(["moderators", "create", name, "--role", role] for name, role in ACCOUNTS.items()),
+        ["seed-demo"],
+    )
+    for result in made:
+        assert result["code"] == 0, result
+    accounts = parse_created_accounts("".join(result["output"] for result in made))
+    assert set(accounts) == {"admin", *ACCOUNTS}, made
+    seeded = seeding["code"] == 0
+    assert seeded or "No such command" in seeding["output"], seeding
     # A control socket of its own: gunicorn's default path is shared by every gunicorn of the
     # user, so another one starting or stopping elsewhere could reach this one.
     command = [
@@ -114,7 +142,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
                     pytest.fail(f"gunicorn did not start:\n{log[-3000:]}")
                 time.sleep(0.1)
-        yield Server(base=base, accounts=accounts, folder=folder)
+        yield Server(base=base, accounts=accounts, folder=folder, seeded=seeded)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -137,7 +165,7 @@ def base_url(server: Server) -> str:
 @pytest.fixture
 def site(server: Server, new_context: Any, request: pytest.FixtureRequest) -> Iterator[Site]:
     name = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
-    site = Site(server.base, new_context, server.accounts, name)
+    site = Site(server.base, new_context, server.accounts, name, seeded=server.seeded)
     yield site
     problems = site.finish()
     assert not problems, "\n".join(problems)

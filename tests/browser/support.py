@@ -261,8 +261,11 @@ class Site:
         new_context: Callable[..., BrowserContext],
         accounts: dict[str, Account],
         name: str,
+        *,
+        seeded: bool = False,
     ) -> None:
         self.base = base
+        self.seeded = seeded
         self._new_context = new_context
         self.accounts = accounts
         self.guards: list[Guard] = []
@@ -281,6 +284,9 @@ class Site:
 
     def context(self, *, javascript: bool = True, **options: Any) -> BrowserContext:
         options.setdefault("viewport", {"width": 1280, "height": 800})
+        # The people this site is for: in the UK, in British English.
+        options.setdefault("locale", "en-GB")
+        options.setdefault("timezone_id", "Europe/London")
         context = self._new_context(java_script_enabled=javascript, **options)
         guard = Guard(self.base)
         guard.attach(context)
