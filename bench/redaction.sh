@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Redaction quality and speed: ours against two baselines, side by side in one run.
-# Prints one JSON line per system (score.py), then the ratios, then single-text latency.
+# Prints one JSON line per system (score.py), the ratios, the same in CPU time, then the
+# latency of one 500-word text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -34,4 +35,9 @@ print(json.dumps({
 }))
 PY
 rm -f "$out"
+# The same three commands timed in CPU seconds, interleaved: steady on a busy machine.
+$PY bench/redaction_cpu.py "$CORPUS" "$REPEAT" "${ROUNDS:-2}" \
+  "testimony=$PY -m nlp.redact --jsonl" \
+  "spacy_naive=$PY bench/redaction_naive.py" \
+  "presidio=$PY bench/redaction_presidio.py"
 PYTHONPATH=. $PY bench/redaction_latency.py

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from nlp import gazetteer, lexicon
+from nlp.cues import PERSON_VERBS
 
 # Receptive field of tok2vec (4) plus one: context each side of a token that needs a tag.
 MARGIN = 5
@@ -28,21 +29,40 @@ PAD = ["."] * MARGIN
 
 
 def needed(doc: Doc, nlp: Language) -> set[int]:
-    """Indices of tokens whose tag a rule may read: first names that are also words (any case),
-    and unknown capitalised words with the word after them (is it a verb?)."""
+    """Indices of tokens whose tag a rule may read (see gazetteer._name_like, cues):
+    - a first name that is also a word, typed in lowercase ("will", "grace") anywhere, or
+      capitalised where the capital says nothing: opening a sentence, or after a verb or "is";
+    - a capitalised word in no list followed by a lowercase word, and that word (a verb?)."""
     wanted: set[int] = set()
-    first = gazetteer.forenames()
+    first, last, places = gazetteer.forenames(), gazetteer.surnames(), gazetteer.place_names()
     for token in doc:
         text = token.text
-        if not token.is_alpha or len(text) < 2:
+        if len(text) < 3 or not token.is_alpha:
             continue
         lowered = token.lower_
         if lowered in first:
-            if lexicon.is_ordinary(nlp, text) or text.islower():
-                wanted.update((token.i - 1, token.i, token.i + 1))
-        elif text.istitle() and len(text) > 2 and not lexicon.is_ordinary(nlp, text):
+            if lowered in lexicon.MONTHS_AND_DAYS or not lexicon.is_ordinary(nlp, text):
+                continue
+            if text.islower() or gazetteer.starts_sentence(token) or _after_verb(token):
+                wanted.add(token.i)
+        elif (
+            text.istitle()
+            and token.i + 1 < len(doc)
+            and doc[token.i + 1].is_lower
+            and lowered not in last
+            and lowered not in places
+            and not lexicon.is_ordinary(nlp, text)
+        ):
             wanted.update((token.i, token.i + 1))
-    return {i for i in wanted if 0 <= i < len(doc)}
+    return wanted
+
+
+def _after_verb(token: Token) -> bool:
+    return token.i > 0 and token.doc[token.i - 1].lower_ in AFTER
+
+
+# Words after which cues.py reads a first name's tag ("shadowed chase", "the duty PO is joy").
+AFTER = PERSON_VERBS | {"is", "was"}
 
 
 def _windows(wanted: set[int], length: int) -> list[tuple[int, int]]:
@@ -66,10 +86,13 @@ def tag(docs: Sequence[Doc], nlp: Language) -> None:
         wanted = needed(doc, nlp)
         if not wanted:
             continue
+        spans = _windows(wanted, len(doc))
+        if sum(end - start for start, end in spans) > len(doc) // 2:
+            spans = [(0, len(doc))]  # dense: one pass over the whole text is cheaper
         words: list[str] = []
         spaces: list[bool] = []
         origin: list[int] = []  # index in `doc` of each word of the joined window doc, or -1
-        for start, end in _windows(wanted, len(doc)):
+        for start, end in spans:
             if words:
                 words += PAD
                 spaces += [True] * MARGIN
