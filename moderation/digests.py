@@ -59,18 +59,23 @@ def digests_cli() -> None:
     """Digests: publish the scheduled ones whose time has come."""
 
 
+def _audit_scheduled(digest: Digest, problem: str | None) -> None:
+    """Every scheduled publication (command line or job runner) goes in the audit trail."""
+    if problem is None:
+        audit.record(
+            SCHEDULER, "digest_published", item=digest.slug[:32], detail=f"scheduled: {digest.slug}"[:255]
+        )
+    else:
+        audit.record(SCHEDULER, "digest_publish_failed", item=digest.slug[:32], detail=problem[:255])
+
+
+# Registered once, when the desk is imported (create_app imports it): then
+# testimony.jobs.run_once and the command below both leave an audit record.
+publishing.add_recorder(_audit_scheduled)
+
+
 def publish_due(now: dt.datetime | None = None) -> tuple[list[Digest], list[tuple[Digest, str]]]:
-    """Publish due digests and record each in the audit trail (the job runner calls this)."""
-
-    def record(digest: Digest, problem: str | None) -> None:
-        if problem is None:
-            audit.record(
-                SCHEDULER, "digest_published", item=digest.slug[:32], detail=f"scheduled: {digest.slug}"[:255]
-            )
-        else:
-            audit.record(SCHEDULER, "digest_publish_failed", item=digest.slug[:32], detail=problem[:255])
-
-    return publishing.publish_due(now or publishing.now(), record=record)
+    return publishing.publish_due(now or publishing.now())
 
 
 @digests_cli.command("publish-due")

@@ -234,15 +234,28 @@ def due(when: dt.datetime) -> list[Digest]:
     return list(db.session.scalars(query))
 
 
+Recorder = Callable[[Digest, str | None], None]
+# Called for every digest publish_due publishes or skips, inside the same transaction. The
+# editors' desk registers one that writes the audit trail (testimony never imports moderation),
+# so the command line and the background job runner are audited alike.
+RECORDERS: list[Recorder] = []
+
+
+def add_recorder(recorder: Recorder) -> None:
+    if recorder not in RECORDERS:
+        RECORDERS.append(recorder)
+
+
 def publish_due(
     when: dt.datetime | None = None,
     *,
-    record: Callable[[Digest, str | None], None] | None = None,
+    record: Recorder | None = None,
 ) -> tuple[list[Digest], list[tuple[Digest, str]]]:
     """Publish every scheduled digest whose time has come; nothing before its time.
-    `record(digest, problem)` is called for each (problem None when published), inside the
-    same transaction. Returns (published, [(skipped digest, reason)])."""
+    `record(digest, problem)` and the registered recorders are called for each (problem None
+    when published), inside the same transaction. Returns (published, [(skipped, reason)])."""
     when = when or now()
+    recorders = [*RECORDERS, *([record] if record else [])]
     published: list[Digest] = []
     skipped: list[tuple[Digest, str]] = []
     for digest in due(when):
@@ -252,12 +265,12 @@ def publish_due(
             # Back to the drafts, where an editor sees it, rather than failing every run.
             digest.scheduled_for = None
             skipped.append((digest, str(exc)))
-            if record:
-                record(digest, str(exc))
+            for recorder in recorders:
+                recorder(digest, str(exc))
             continue
         published.append(digest)
-        if record:
-            record(digest, None)
+        for recorder in recorders:
+            recorder(digest, None)
     db.session.commit()
     return published, skipped
 

@@ -248,3 +248,17 @@ def test_moderators_cannot_use_the_editors_desk(app: Flask, client: FlaskClient)
     login_as(app, client, "moderator", "mod")
     assert client.get("/desk/digests/").status_code == 403
     assert client.get("/desk/digests/new").status_code == 403
+
+
+def test_the_job_runner_publishes_due_digests_with_an_audit_record(app: Flask) -> None:
+    from testimony import jobs
+
+    digest_id = scheduled(app, utcnow() - dt.timedelta(minutes=1))
+    with app.app_context():
+        report = jobs.run_once(utcnow())
+        assert report.published == 1
+        assert db.session.get(Digest, digest_id).published_at is not None
+        actors = db.session.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "digest_published")
+        ).all()
+        assert actors == ["scheduler"]
