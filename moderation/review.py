@@ -272,42 +272,21 @@ def _decline(submission: Submission) -> str:
         raise _FormProblem("Choose a reason for declining.")
     note = clean(request.form.get("note", ""))[:MAX_MESSAGE]
     text = DECLINE_REASONS[reason] + (f"\n\n{note}" if note else "")
-    sealing.seal_blob(
-        submission,
-        kind=BlobKind.MESSAGE,
-        author=Author.MODERATOR,
-        payload={"text": text, "decline": reason},
-        readers=submissions.submitter_and_staff_readers(submission),
-        moderator_id=current_user().id,
-    )
+    _seal(submission, BlobKind.MESSAGE, {"text": text, "decline": reason}, to_submitter=True)
     _decide(submission, Status.DECLINED, "decline", detail=reason)
     return "Declined. The submitter will see the reason."
 
 
 def _ask(submission: Submission) -> str:
     text = _message_text("question")
-    sealing.seal_blob(
-        submission,
-        kind=BlobKind.MESSAGE,
-        author=Author.MODERATOR,
-        payload={"text": text},
-        readers=submissions.submitter_and_staff_readers(submission),
-        moderator_id=current_user().id,
-    )
+    _seal(submission, BlobKind.MESSAGE, {"text": text}, to_submitter=True)
     _decide(submission, Status.WAITING, "question")
     return "Question sent. The submitter sees it when they check their status."
 
 
 def _note(submission: Submission) -> str:
     text = _message_text("note")
-    sealing.seal_blob(
-        submission,
-        kind=BlobKind.NOTE,
-        author=Author.MODERATOR,
-        payload={"text": text, "by": current_user().name},
-        readers=sealing.staff_readers(),
-        moderator_id=current_user().id,
-    )
+    _seal(submission, BlobKind.NOTE, {"text": text, "by": current_user().name}, to_submitter=False)
     audit.record(current_user().name, "note", item=submission.public_id)
     return "Note saved."
 
@@ -318,6 +297,12 @@ def _release(submission: Submission) -> str:
     submission.claimed_by_id, submission.claimed_until = None, None
     audit.record(current_user().name, "release", item=submission.public_id)
     return "Released."
+
+
+def _seal(submission: Submission, kind: str, payload: dict[str, Any], *, to_submitter: bool) -> None:
+    submissions.add_moderator_blob(
+        submission, kind=kind, payload=payload, moderator_id=current_user().id, to_submitter=to_submitter
+    )
 
 
 def _message_text(field: str) -> str:

@@ -110,6 +110,21 @@ def submitter_and_staff_readers(submission: Submission) -> list[sealing.Reader]:
     return readers
 
 
+def add_moderator_blob(
+    submission: Submission, *, kind: str, payload: dict[str, Any], moderator_id: int, to_submitter: bool
+) -> None:
+    """Seal a moderator's message (to_submitter) or internal note (staff only). Not committed."""
+    readers = submitter_and_staff_readers(submission) if to_submitter else sealing.staff_readers()
+    sealing.seal_blob(
+        submission,
+        kind=kind,
+        author=Author.MODERATOR,
+        payload=payload,
+        readers=readers,
+        moderator_id=moderator_id,
+    )
+
+
 def add_submitter_reply(submission: Submission, text: str) -> None:
     sealing.seal_blob(
         submission,

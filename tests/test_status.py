@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from testimony import accounts, codenames, crypto, sealing, submissions
 from testimony.db import db
-from testimony.models import Author, BlobKind, Recipient, SealedBlob, Status, Submission
+from testimony.models import BlobKind, Recipient, SealedBlob, Status, Submission
 from tests.helpers import send_and_get_codename, status_post
 
 
@@ -16,12 +16,10 @@ def moderator_message(app: Flask, text: str) -> None:
     with app.app_context():
         sub = db.session.scalar(select(Submission))
         assert sub is not None
-        sealing.seal_blob(
-            sub,
-            kind=BlobKind.MESSAGE,
-            author=Author.MODERATOR,
-            payload={"text": text},
-            readers=submissions.submitter_and_staff_readers(sub),
+        moderator, _ = accounts.create_moderator(f"asker{sub.version}", "moderator")
+        db.session.flush()
+        submissions.add_moderator_blob(
+            sub, kind=BlobKind.MESSAGE, payload={"text": text}, moderator_id=moderator.id, to_submitter=True
         )
         sub.status = Status.WAITING
         db.session.commit()
