@@ -36,7 +36,8 @@ RULES: list[Rule] = [
         "service_length",
         re.compile(
             rf"\b(?:for|after|over|nearly|almost|about|than)\s+{_NUMBER}\+?\s+years?\b"
-            rf"|\b{_NUMBER}\+?\s+years?\s+(?:in|of|as|at|with|on)\b(?!\s+(?:age|prison|custody|jail)\b)"
+            rf"|\b{_NUMBER}\+?\s+years?['’]?\s+(?:service|experience|qualified|served|"
+            rf"(?:in|of|as|at|with|on)\b(?!\s+(?:age|prison|custody|jail)\b))"
             rf"|\b(?:qualified|joined|started|trained)\s+(?:\w+\s+){{0,3}}(?:in\s+)?(?:19|20)\d\d\b"
             rf"|\b(?:a|two|three|several)\s+decades?\b",
             re.I,

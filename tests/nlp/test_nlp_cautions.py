@@ -19,6 +19,7 @@ def kinds(text: str) -> set[str]:
         ("I've been a PO for eleven years and never seen it this bad.", "service_length"),
         ("After twenty-three years in the service I am done.", "service_length"),
         ("I qualified back in 2009.", "service_length"),
+        ("I have 23 years' service and nothing to show for it.", "service_length"),
         ("I'm a band 4 PSO on a generic team.", "grade"),
         ("As an SPO I see the rota before anyone.", "grade"),
         ("We're a team of six covering the whole county.", "team_size"),
