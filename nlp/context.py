@@ -77,4 +77,6 @@ def find(text: str) -> Iterator[Found]:
     for match in PLACE_BEFORE.finditer(text):
         yield match.start(), match.end(1), "PLACE"
     for match in PLACE_AFTER.finditer(text):
-        yield match.start(1), match.end(), "PLACE"
+        # "the Rotherham office": the lowercase word is a description, not part of the name.
+        end = match.end(1) if text[match.end() - 6 : match.end()] == "office" else match.end()
+        yield match.start(1), end, "PLACE"

@@ -106,15 +106,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _skip_leading_words(text: str, start: int, end: int, nlp: Language, *, ordinary_too: bool) -> int:
-    """The model sometimes takes in a role or a sentence's first verb: "SPO Gemma Hartley",
-    "Ring Jo Baxter". Skip leading words that are jargon, or ordinary words that are not names."""
+    """The model sometimes takes in a role, an adverb or a sentence's first verb: "SPO Gemma
+    Hartley", "Later Nkechi Obi", "Ring Jo Baxter". Skip leading words that are jargon, stop words
+    or adverbs, and for people any ordinary word that is not a first name."""
     words = list(re.finditer(r"\S+", text[start:end]))
     for word, following in itertools.pairwise(words):
         surface = word.group().strip(",.")
         if lexicon.is_jargon(surface) or (
-            ordinary_too
-            and lexicon.is_ordinary(nlp, surface)
-            and surface.lower() not in gazetteer.forenames()
+            surface.lower() not in gazetteer.forenames()
+            and (lexicon.is_filler(nlp, surface) or (ordinary_too and lexicon.is_ordinary(nlp, surface)))
         ):
             start = start + following.start()
             continue

@@ -82,6 +82,23 @@ def lemma(nlp: Language, word: str) -> str:
     return lowered
 
 
+@functools.cache
+def _adverbs(nlp: Language) -> frozenset[str]:
+    """WordNet adverbs from the lemmatizer's index ("later", "meanwhile", "honestly")."""
+    lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    if not lookups.has_table("lemma_index"):
+        return frozenset()
+    table = lookups.get_table("lemma_index")
+    key = nlp.vocab.strings.add("adv")
+    return frozenset(w.lower() for w in table.get(key, []))
+
+
+def is_filler(nlp: Language, word: str) -> bool:
+    """A stop word or an adverb: never the start of a name ("Later Nkechi Obi", "Then Sarah")."""
+    lowered = word.lower()
+    return lowered in nlp.Defaults.stop_words or lowered in _adverbs(nlp)
+
+
 def is_proper_noun(tag: str) -> bool:
     return tag in ("NNP", "NNPS")
 
