@@ -57,9 +57,10 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
     found = [(*hit, 1) for hit in context.find(text)]
-    found += [(*hit, 1) for hit in cues.find(doc, nlp)]
+    found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
+    found += [(*hit, 3) for hit in cues.unknown_subjects(doc, nlp)]
     for start, end, kind, source in found:
         if source == 3:
             start = _skip_leading_words(text, start, end, nlp, ordinary_too=kind == "PERSON")
@@ -161,9 +162,14 @@ def _other_mentions(
     ("PAT FOR PM" after "Pat"). A name that is also a word is not chased into lowercase unless
     the writer typed it that way: "Reading" the place does not take "if you're reading this"."""
     extra: list[Candidate] = []
-    surfaces = {text[c.start : c.end]: c.label for c in candidates if c.label in NUMBERED}
+    # Each surface keeps the kind its most trusted finder gave it ("Strangeways": the prisons
+    # gazetteer's PLACE, not the model's PERSON).
+    surfaces: dict[str, Candidate] = {}
+    for c in sorted(candidates, key=lambda c: -c.source):
+        if c.label in NUMBERED:
+            surfaces[text[c.start : c.end]] = c
     lowered = text.lower()
-    for surface, label in surfaces.items():
+    for surface, origin in surfaces.items():
         needle = surface.lower()
         if len(needle) < 3:
             continue
@@ -178,7 +184,7 @@ def _other_mentions(
             if word_too and text[found:end].islower():
                 continue
             if bounded and not _overlaps_any(found, end, kept):
-                extra.append(Candidate(found, end, label, 2))
+                extra.append(Candidate(found, end, origin.label, origin.source))
     return extra
 
 
