@@ -148,7 +148,9 @@ def contribution_json(c: Contribution) -> dict[str, Any]:
         },
         "published_at": _iso(digest.published_at),
         "position": c.position,
-        "in_reply_to": parent.public_id if parent is not None and parent.digest_id is not None else None,
+        "in_reply_to": parent.public_id
+        if parent is not None and (parent.withdrawn or publishing.is_public(parent))
+        else None,
         "respond_url": url_for("submit.form", in_reply_to=c.public_id, _external=True),
     }
 

@@ -126,6 +126,7 @@ def test_responses_appear_threaded_once_published(app: Flask, client: FlaskClien
     assert "same in our office" in page(client, f"/c/{pid}")
     reply_page = page(client, f"/c/{reply_pid}")
     assert "In reply to" in reply_page and f"/c/{pid}" in reply_page
+    assert client.get(f"/api/v1/contributions/{reply_pid}").get_json()["data"]["in_reply_to"] == pid
 
 
 def test_withdrawn_contribution_vanishes_and_leaves_a_note(app: Flask, client: FlaskClient) -> None:
