@@ -21,6 +21,13 @@ _ANYCASE_NAME = r"[A-Za-z][a-z]+(?:[-'][A-Za-z]?[a-z]+)?"
 TITLE = re.compile(
     rf"\b((?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Rev|Cllr|Judge|HHJ|DS|DC|DI|DCI|PC|PCSO|Sgt|Insp)\.?\s+{_NAMES})"
 )
+# Capitalised job words used as titles: "Officer Nwosu", "Governor Hickson", "Nurse Patel".
+# The name after must be capitalised and the pair is struck whole, as titles are.
+JOB_TITLE = re.compile(
+    rf"\b((?:Officer|Governor|Nurse|Sister|Chaplain|Imam|Reverend|Father|Councillor|Inspector|Sergeant|"
+    rf"Constable|Detective|Doctor|Professor|Warden|Matron)\s+(?!(?:Training|Safety|Support|Association|"
+    rf"Service|Team|Grade|Role|Post|Level)\b){_NAME}(?:\s+{_NAME})?)\b"
+)
 ROLE_WORDS = (
     r"manager|line manager|senior manager|spo|senior probation officer|po|pso|probation officer|"
     r"colleague|co-worker|supervisor|governor|deputy governor|custodial manager|cm|osg|officer|boss|"
@@ -37,8 +44,14 @@ ROLE_THEN_NAME = re.compile(
     rf"he|she|they|we|i|you|me|him|them|us|not|never|just|also|would|will|can|could|should)\b)"
     rf"({_ANYCASE_NAME}(?:\s+{_NAME})?)"
 )
+# Words that end a lowercase prison name rather than continue it: "hmp wymott and my CM".
+_FUNCTION_WORDS = (
+    r"(?:and|or|but|the|a|an|is|was|in|on|at|to|for|of|with|from|where|when|who|which|that|as|so|"
+    r"because|since|until|after|before|for|i|we|they|he|she|it|my|our|has|had|have|were|are)"
+)
 PLACE_BEFORE = re.compile(
-    rf"\b(?i:HMP|HMYOI|HMP/YOI|HMP & YOI|YOI|HMP and YOI|HMPYOI)\s+({_NAMES}|[a-z]+(?:\s+[a-z]+)?(?=[\s,.;:!?)]|$))"
+    rf"\b(?i:HMP|HMYOI|HMP/YOI|HMP & YOI|YOI|HMP and YOI|HMPYOI)\s+({_NAMES}|[a-z]+(?:\s+(?!{_FUNCTION_WORDS}\b)[a-z]+)?"
+    rf"(?=[\s,.;:!?)]|$))"
 )
 # An address: a building, floor or unit, a house number and street, which read as one place.
 ADDRESS = re.compile(
@@ -48,7 +61,9 @@ ADDRESS = re.compile(
 # Small organisations name themselves with words like these; national bodies are on the keep list.
 SMALL_ORG = re.compile(
     rf"\b((?:St\.? )?{_NAME}(?:'s)?(?:\s+(?:{_NAME}|of|and|&)){{0,4}}\s+(?:Project|Trust|Charity|Foundation|Association|"
-    rf"Partnership|Housing|Hostel|Group|Ltd|Limited|CIC|Collective|Network|Initiative|Service|Services|Agency|Clinic|Practice))\b"
+    rf"Partnership|Housing|Hostel|Group|Ltd|Limited|CIC|Collective|Network|Initiative|Service|Services|Agency|Clinic|Practice|"
+    rf"Homes|Hub|Mentoring|Solutions|Consulting|Consultancy|Recruitment|Care|Support|Food Bank|Foodbank|Pantry|Kitchen|"
+    rf"Caf[eé]|Academy|Centre|Women's Aid|Aid|Outreach|Futures|Pathways|Recovery|Rehabilitation Partners|Partners))\b"
 )
 PLACE_AFTER = re.compile(
     rf"\b({_NAMES})\s+(?:Crown Court|Magistrates'? Court|Magistrates|County Court|Youth Court|"
@@ -67,7 +82,7 @@ def find(text: str) -> Iterator[Found]:
     for match in QUOTED_NICKNAME.finditer(text):
         if match.group(2).lower() in forenames():
             yield match.start(1), match.end(1), "PERSON"
-    for pattern in (TITLE, ROLE_THEN_NAME):
+    for pattern in (TITLE, JOB_TITLE, ROLE_THEN_NAME):
         for match in pattern.finditer(text):
             yield match.start(1), match.end(1), "PERSON"
     for match in ADDRESS.finditer(text):

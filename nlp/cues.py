@@ -236,7 +236,17 @@ def unknown_subjects(doc: Doc, nlp: Language) -> Iterator[Found]:
             yield token.idx, token.idx + len(token.text), "PERSON"
 
 
+# Where a clause ends after a name: "supervision with rowan.", "went to jess, who".
+CLAUSE_END = frozenset({".", ",", ";", ":", "!", "?", "who", "and", "but", ")", ""})
+
+
+def _typed_in_lowercase(doc: Doc) -> bool:
+    """Writers who type "i" for "I" and start sentences in lowercase write names that way too."""
+    return any(t.text == "i" for t in doc) or (len(doc) > 0 and doc[0].is_lower)
+
+
 def _people(doc: Doc) -> Iterator[Found]:
+    lowercase_writer: bool | None = None
     for token in doc:
         i = token.i
         if not _is_first_name(token):
@@ -254,6 +264,12 @@ def _people(doc: Doc) -> Iterator[Found]:
             or (after in OPENING_CUES and (token.text.istitle() or _nameable(token)))
             or (after == "and" and after2 in {"i", "me"} and (token.text.istitle() or _nameable(token)))
         )
+        if not cued and token.is_lower and before in {"with", "to", "from", "by"} and after in CLAUSE_END:
+            # "my supervision with rowan." in a text typed in lowercase: a first name ending a
+            # clause after a preposition. Only for such writers: "with grace." is rare in them.
+            if lowercase_writer is None:
+                lowercase_writer = _typed_in_lowercase(doc)
+            cued = lowercase_writer and _nameable(token)
         if cued:
             yield token.idx, token.idx + len(token.text), "PERSON"
 

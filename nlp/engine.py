@@ -113,9 +113,20 @@ def _skip_leading_words(text: str, start: int, end: int, nlp: Language, *, ordin
     words = list(re.finditer(r"\S+", text[start:end]))
     for word, following in itertools.pairwise(words):
         surface = word.group().strip(",.")
+        lowered = surface.lower()
+        known = lowered in gazetteer.forenames() or lowered in gazetteer.place_names()
+        imperative = (
+            _starts_sentence(text, start + word.start())
+            and lexicon.is_verb(nlp, surface)
+            and lowered not in gazetteer.surnames()
+        )
         if lexicon.is_jargon(surface) or (
-            surface.lower() not in gazetteer.forenames()
-            and (lexicon.is_filler(nlp, surface) or (ordinary_too and lexicon.is_ordinary(nlp, surface)))
+            not known
+            and (
+                lexicon.is_filler(nlp, surface)
+                or imperative
+                or (ordinary_too and lexicon.is_ordinary(nlp, surface))
+            )
         ):
             start = start + following.start()
             continue
@@ -151,6 +162,10 @@ def _opening_word(text: str, start: int, end: int, nlp: Language) -> bool:
     lowered = surface.lower()
     if lowered in gazetteer.forenames() or lowered in gazetteer.surnames():
         return False
+    return _starts_sentence(text, start)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \t\"'“‘")
     return not before or before[-1] in ".!?\n:;"
 

@@ -83,14 +83,23 @@ def lemma(nlp: Language, word: str) -> str:
 
 
 @functools.cache
-def _adverbs(nlp: Language) -> frozenset[str]:
-    """WordNet adverbs from the lemmatizer's index ("later", "meanwhile", "honestly")."""
+def _index(nlp: Language, part_of_speech: str) -> frozenset[str]:
+    """WordNet lemmas of one part of speech from the lemmatizer's index ("adv", "verb")."""
     lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
     if not lookups.has_table("lemma_index"):
         return frozenset()
     table = lookups.get_table("lemma_index")
-    key = nlp.vocab.strings.add("adv")
+    key = nlp.vocab.strings.add(part_of_speech)
     return frozenset(w.lower() for w in table.get(key, []))
+
+
+def _adverbs(nlp: Language) -> frozenset[str]:
+    return _index(nlp, "adv")
+
+
+def is_verb(nlp: Language, word: str) -> bool:
+    """A verb's dictionary form ("contact", "ring", "email"), as an imperative would be."""
+    return word.lower() in _index(nlp, "verb")
 
 
 def is_filler(nlp: Language, word: str) -> bool:

@@ -23,17 +23,21 @@ _TIME_BEFORE = r"(?:\d{1,2}[:.]\d{2}\s*(?:am|pm)?\s*(?:on\s+)?|\d{1,2}\s*(?:am|p
 _TIME = r"(?:\s*(?:at|,)?\s*\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\s*(?:at|,)?\s*\d{1,2}:\d{2})"
 
 CONTACT_PATTERNS = [
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I),  # email
+    # Each pattern that starts with a repeated class starts only where a run of that class starts
+    # (the look-behind): otherwise every position inside a long run restarts the scan, and one
+    # 20,000-character "word" costs tens of seconds (quadratic), an easy way to stall the site.
+    re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I),  # email
     re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.I),  # URL
     # A web address without a scheme that points at a page, e.g. instagram.com/someone.
     re.compile(
-        r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|co\.uk|org|org\.uk|net|uk|io|me|ly|tv|social)/[^\s<>\"')\]]+", re.I
+        r"(?<![\w.-])\b[\w-]+(?:\.[\w-]+)*\.(?:com|co\.uk|org|org\.uk|net|uk|io|me|ly|tv|social)/[^\s<>\"')\]]+",
+        re.I,
     ),
     re.compile(r"(?<![\w@.])@[A-Za-z0-9_]{2,30}\b"),  # social handle
     re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,}"),  # Reddit user
     # Addresses spelt out to dodge scrapers: "jo.bloggs [at] gmail [dot] com".
     re.compile(
-        r"[\w.+-]+\s*(?:\[at\]|\(at\)|\{at\}|\bat\b)\s*[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\bdot\b)\s*[\w-]+)+",
+        r"(?<![\w.+-])[\w.+-]+\s*(?:\[at\]|\(at\)|\{at\}|\bat\b)\s*[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\bdot\b)\s*[\w-]+)+",
         re.I,
     ),
     # Telephone extensions: "ext. 4421", "extension 4421".

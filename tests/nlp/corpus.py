@@ -60,13 +60,13 @@ class Score:
     misses: list[tuple[str, str, str]]
 
     def combine(self, other: Score) -> Score:
-        # Collateral is averaged per corpus: close enough for a threshold check.
+        # Collateral is the larger of the two: a threshold check must hold for each corpus.
         return Score(
             self.found + other.found,
             self.total + other.total,
             self.kept_struck + other.kept_struck,
             self.kept_total + other.kept_total,
-            (self.collateral + other.collateral) / 2,
+            max(self.collateral, other.collateral),
             self.misses + other.misses,
         )
 

@@ -14,8 +14,8 @@ from tests.nlp.corpus import Score, score
 
 @functools.cache
 def fresh() -> Score:
-    first, second = score("fresh_names.jsonl"), score("fresh_names_2.jsonl")
-    return first.combine(second)
+    first, second, third = (score(f"fresh_names{n}.jsonl") for n in ("", "_2", "_3"))
+    return first.combine(second).combine(third)
 
 
 def test_overall_recall() -> None:

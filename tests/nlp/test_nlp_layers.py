@@ -127,3 +127,28 @@ def test_spellings() -> None:
     assert "bishop's stortford" in gazetteer.spellings("bishops stortford")
     assert {"st. helens", "saint helens"} <= gazetteer.spellings("st helens")
     assert "weston super mare" in gazetteer.spellings("weston-super-mare")
+
+
+def test_job_words_as_titles_are_struck_with_the_name() -> None:
+    assert struck("Officer Nwosu held the wing together.").get("Officer Nwosu") == "PERSON"
+    assert "Officer Training" not in struck("Officer Training starts in May.")
+
+
+def test_imperative_verbs_do_not_join_names() -> None:
+    hits = struck("Contact Saoirse on 020 7946 0958 if you want to join.")
+    assert "Saoirse" in hits and "Contact Saoirse" not in hits
+
+
+def test_lowercase_writers_names_after_prepositions() -> None:
+    assert "rowan" in struck("i cried after my supervision with rowan. he was kind about it.")
+    assert "grace" not in struck("She handled the complaint with grace. Everyone noticed.")
+
+
+def test_text_without_identifying_details_is_left_alone() -> None:
+    text = (
+        "Caseloads are too high and the workload tool is a joke. Our manager keeps saying it will "
+        "get better. OASys crashed twice this week, and HMPPS sent another survey about wellbeing. "
+        "I hope the summer is quieter, but I will believe it when I see it. Reading the latest "
+        "inspection report, nothing has changed since the last one."
+    )
+    assert nlp.redact(text).spans == []
