@@ -17,7 +17,7 @@ CSP_WITH_SCRIPTS = CSP + "; script-src 'self'"
 
 # Blueprints whose pages are public and identical for everyone may be cached; all others
 # (submitter and desk pages) must never be kept by a browser or proxy.
-CACHEABLE_BLUEPRINTS = frozenset({"public"})
+CACHEABLE_BLUEPRINTS = frozenset({"public", "api"})
 
 
 def init_app(app: Flask) -> None:
