@@ -48,7 +48,7 @@ def _explain(connection: Any, sql: str, params: Any) -> tuple[float, list[str]]:
     return float(result["Execution Time"]), [_describe(n) for n in nodes[:3]]
 
 
-def explain(url: str, instance: Path, theme: str, rare: str, broad: str) -> list[dict[str, Any]]:
+def explain(url: str, instance: Path, digest: str, theme: str, rare: str, broad: str) -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
     from moderation import queue
@@ -80,6 +80,7 @@ def explain(url: str, instance: Path, theme: str, rare: str, broad: str) -> list
     client = app.test_client()
     pages: dict[str, Any] = {
         "home": "/",
+        "digest": f"/d/{digest}",
         "theme_first": f"/themes/{theme}",
         "theme_last": f"/themes/{theme}?page={last}",
         "search": f"/search?q={rare}",
