@@ -1,0 +1,228 @@
+"""Web workers are stateless: two gunicorn instances on different loopback ports, sharing one
+PostgreSQL database (a throwaway one) and one Redis (db 13, flushed), behave as one site.
+
+- a desk login made on one instance works on the other, with the same cookie;
+- a submission sent through one is found by its codename on the other;
+- rate limits are counted across both (the daily secret and the counters live in Redis).
+
+Skipped, with the reason, when PostgreSQL or Redis does not answer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+import redis
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("TEST_TWO_INSTANCES_REDIS_URL", "redis://127.0.0.1:6379/13")
+PER_ADDRESS = 3
+NEW_PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Site:
+    a: str
+    b: str
+    admin: str
+    one_time_password: str
+    totp: pyotp.TOTP
+    redis: redis.Redis
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _postgres_or_skip() -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(exc).__name__})")
+    finally:
+        admin.dispose()
+
+
+def _redis_or_skip() -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=3, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(exc).__name__})")
+    return client
+
+
+def _wait(base: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn for {base} exited with {proc.returncode}")
+        try:
+            requests.get(base + "/", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn for {base} did not answer in time")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    _postgres_or_skip()
+    client = _redis_or_skip()
+    client.flushdb()
+    tmp = tmp_path_factory.mktemp("two-instances")
+    name = f"testimony_two_{secrets.token_hex(6)}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    env = {
+        **os.environ,
+        "DATABASE_URL": re.sub(r"/[^/]*$", f"/{name}", POSTGRES_ADMIN_URL),
+        "REDIS_URL": REDIS_URL,
+        # One instance folder: both instances are the same site, with the same keys.
+        "TESTIMONY_INSTANCE_PATH": str(tmp / "instance"),
+        "TESTIMONY_WORKERS": "1",
+        "TESTIMONY_THREADS": "2",
+        # Only A ever redacts (one send); it loads the model on that send rather than both masters at start.
+        "TESTIMONY_WARM_MODEL": "0",
+        "FLASK_RATELIMIT_PER_ADDRESS": f"{PER_ADDRESS} per hour",
+        # Argon2id at its cheapest: this checks behaviour; `make bench` measures the real cost.
+        "FLASK_CODENAME_ARGON2_TIME_COST": "1",
+        "FLASK_CODENAME_ARGON2_MEMORY_KIB": "64",
+        "FLASK_MODERATOR_ARGON2_TIME_COST": "1",
+        "FLASK_MODERATOR_ARGON2_MEMORY_KIB": "64",
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        init = subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", "init", "--admin-name", "admin"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        password = re.search(r"One-time password: (\S+)", init.stdout)
+        uri = re.search(r"TOTP enrolment URI: (\S+)", init.stdout)
+        assert password and uri, init.stdout
+        bases = []
+        for label in ("a", "b"):
+            port = _free_port()
+            log = tmp / f"{label}.log"
+            procs.append(
+                subprocess.Popen(
+                    [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                    cwd=ROOT,
+                    env={
+                        **env,
+                        "TESTIMONY_BIND": f"127.0.0.1:{port}",
+                        "TESTIMONY_ACCESS_LOG": str(log),
+                        "TESTIMONY_ERROR_LOG": str(log),
+                    },
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 45
+        for base, proc in zip(bases, procs, strict=True):
+            _wait(base, proc, deadline)
+        yield Site(bases[0], bases[1], "admin", password.group(1), pyotp.parse_uri(uri.group(1)), client)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        client.flushdb()
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def _post(
+    session: requests.Session, form_base: str, post_base: str, path: str, form: str = "", **fields: str
+) -> requests.Response:
+    """Fetch the form (and its CSRF token) from one instance, post it to another."""
+    token = _token(session.get(form_base + (form or path), timeout=10).text)
+    return session.post(
+        post_base + path, data={"csrf_token": token, **fields}, allow_redirects=False, timeout=30
+    )
+
+
+def _forget_rate_limits(site: Site) -> None:
+    for key in site.redis.scan_iter("*testimony-rl*"):
+        site.redis.delete(key)
+
+
+def test_desk_login_on_one_instance_works_on_the_other(site: Site) -> None:
+    s = requests.Session()
+    response = _post(s, site.a, site.a, "/desk/login", name=site.admin, password=site.one_time_password)
+    assert response.status_code == 302
+    # Second step on B with the cookie A set, third step back on A.
+    response = _post(s, site.b, site.b, "/desk/enrol", code=site.totp.now())
+    assert response.status_code == 200 and "recovery codes" in response.text
+    response = _post(
+        s, site.a, site.a, "/desk/password", old=site.one_time_password, new=NEW_PASSWORD, again=NEW_PASSWORD
+    )
+    assert response.status_code == 302
+    cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+    for base in (site.b, site.a):
+        page = requests.get(base + "/desk/", headers={"Cookie": cookie}, allow_redirects=False, timeout=10)
+        assert page.status_code == 200 and "<h1>Queue</h1>" in page.text, base
+    # Logged out on B: the session is gone for A too.
+    assert _post(s, site.b, site.b, "/desk/logout", form="/desk/").status_code == 302
+    page = requests.get(site.a + "/desk/", headers={"Cookie": cookie}, allow_redirects=False, timeout=10)
+    assert page.status_code == 302 and "/desk/login" in page.headers["Location"]
+
+
+def test_submission_sent_through_one_is_found_by_codename_on_the_other(site: Site) -> None:
+    _forget_rate_limits(site)
+    s = requests.Session()
+    sent = _post(
+        s,
+        site.a,
+        site.a,
+        "/submit",
+        body="The rota in our office has had gaps every day this month.",
+        send="1",
+    )
+    assert sent.status_code == 200, sent.text[:500]
+    match = re.search(r'<p class="codename"[^>]*><code>([a-z ]+)</code>', sent.text)
+    assert match, "no codename on the sent page"
+    status = _post(requests.Session(), site.b, site.b, "/status", codename=match.group(1))
+    assert status.status_code == 200
+    assert "Received. A moderator has not read it yet." in status.text
+
+
+def test_rate_limits_are_counted_across_both_instances(site: Site) -> None:
+    _forget_rate_limits(site)
+    s = requests.Session()
+    # Posts without a button are refused by the view (400) but still count against the limit.
+    codes = [_post(s, site.a, base, "/submit", body="x").status_code for base in (site.a, site.b, site.a)]
+    assert 429 not in codes and len(codes) == PER_ADDRESS
+    assert _post(s, site.a, site.b, "/submit", body="x").status_code == 429
+    assert _post(s, site.a, site.a, "/submit", body="x").status_code == 429
