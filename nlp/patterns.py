@@ -86,7 +86,9 @@ ID_PATTERNS = [
     re.compile(r"\b[A-Z]{3} ?\d{1,3} ?[A-Z]\b"),
     # Codes mixing letters and at least four digits ("RSW-2291-44", "INC0012345", "12/345678A"):
     # in testimony these are incident, case and ticket references, not ordinary words.
-    re.compile(r"\b(?=(?:[A-Z/-]*\d){4})(?=[\d/-]*[A-Z])[A-Z0-9]+(?:[/-][A-Z0-9]+)*\b", re.I),
+    # The look-aheads are bounded: unbounded, each of them rescans a long run from every word
+    # boundary inside it ("A/A/A/...": quadratic, seconds per thousand characters).
+    re.compile(r"\b(?=(?:[A-Z/-]{0,30}\d){4})(?=[\d/-]{0,30}[A-Z])[A-Z0-9]+(?:[/-][A-Z0-9]+)*\b", re.I),
     # Postcodes: SW1A 1AA, M1 1AE, LS1 4DY.
     re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I),
     # Numbers introduced as staff, payroll, case or other references (group 1 is the number).
@@ -94,7 +96,7 @@ ID_PATTERNS = [
         r"\b(?:staff|payroll|employee|personnel|warrant|badge|case|crn|ref|reference|pnc|"
         r"prison|prisoner|nomis|id|ticket|incident|ir|sir|log|file|complaint|claim|order|docket|"
         r"number|no\.|num)(?:\s*(?:no\.?|number|num|#|ref|id))?\s*[:#]?\s*"
-        r"((?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,})",
+        r"((?=[A-Z0-9/-]{0,40}\d)[A-Z0-9][A-Z0-9/-]{3,})",
         re.I,
     ),
 ]

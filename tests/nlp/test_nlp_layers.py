@@ -152,3 +152,19 @@ def test_text_without_identifying_details_is_left_alone() -> None:
         "inspection report, nothing has changed since the last one."
     )
     assert nlp.redact(text).spans == []
+
+
+@pytest.mark.parametrize(
+    "name", ["Mohammed", "Fatima", "Zainab", "Chiamaka", "Tadhg", "Agnieszka", "Oluwaseun"]
+)
+def test_names_common_in_the_uk_from_other_countries(name: str) -> None:
+    assert name.lower() in gazetteer.forenames()
+    assert struck(f"i told {name.lower()} about the rota and {name} said fine.")
+
+
+def test_national_schemes_and_laws_are_not_struck() -> None:
+    text = (
+        "Universal Credit delays, the Criminal Justice Act, the Victim Contact Scheme and Community "
+        "Payback all came up, and Sentence Management told us nothing."
+    )
+    assert nlp.redact(text).spans == []
