@@ -62,7 +62,7 @@ def spellings(name: str) -> set[str]:
 def place_matcher(nlp: Language) -> PhraseMatcher:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     names = sorted({form for name in place_names() for form in spellings(name)})
-    matcher.add("PLACE", list(nlp.tokenizer.pipe(names)))
+    matcher.add("PLACE", [nlp.make_doc(name) for name in names])
     return matcher
 
 
