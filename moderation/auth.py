@@ -43,7 +43,7 @@ class Throttled(Exception):
 
 def current_user() -> Moderator:
     """The logged-in, second-factor-verified user (only inside a guarded view)."""
-    return g.desk_user  # type: ignore[no-any-return]
+    return g.desk_user
 
 
 def unlocked_private_key() -> bytes:

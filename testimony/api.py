@@ -81,9 +81,10 @@ def decode_cursor(text: str, shape: tuple[type, ...]) -> list[Any]:
                 out.append(moment)
             elif not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError("type")
-            elif kind is str and not publishing.valid_key(value):
+            # Here value is an instance of kind: isinstance (not `kind is ...`) lets mypy see which.
+            elif isinstance(value, str) and not publishing.valid_key(value):
                 raise ValueError("key")
-            elif kind is int and not -(2**31) < value < 2**31:
+            elif isinstance(value, int) and not -(2**31) < value < 2**31:
                 raise ValueError("range")
             else:
                 out.append(value)

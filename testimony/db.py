@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,6 +24,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`. At run time it is Flask-SQLAlchemy's `db.Model` (Base plus its mixins),
+# a class made while the program runs, which mypy cannot use as a base class. To the type
+# checker it is Base, whose typed mappings are the ones that matter, and every model is mapped to
+# a Table (each names its __tablename__), which code reading `Model.__table__` relies on.
+if TYPE_CHECKING:
+
+    class Model(Base):
+        __abstract__ = True
+        __table__: ClassVar[Table]
+
+else:
+    Model = db.Model
 
 
 @event.listens_for(Engine, "connect")

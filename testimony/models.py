@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from testimony.db import db
+from testimony.db import Model, db
 
 
 def utcnow() -> dt.datetime:
@@ -74,7 +74,7 @@ class Author(enum.StrEnum):
     MODERATOR = "moderator"
 
 
-class Moderator(db.Model):
+class Moderator(Model):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +97,7 @@ class Moderator(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Submission(db.Model):
+class Submission(Model):
     __tablename__ = "submissions"
     # The queue reads one status, oldest first, by keyset: this index serves it at any size.
     __table_args__ = (Index("ix_submissions_queue", "status", "received_on", "id"),)
@@ -128,7 +128,7 @@ class Submission(db.Model):
     )
 
 
-class SealedBlob(db.Model):
+class SealedBlob(Model):
     __tablename__ = "sealed_blobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,7 +145,7 @@ class SealedBlob(db.Model):
     )
 
 
-class WrappedKey(db.Model):
+class WrappedKey(Model):
     """A blob's data key sealed to one reader."""
 
     __tablename__ = "wrapped_keys"
@@ -162,7 +162,7 @@ class WrappedKey(db.Model):
     blob: Mapped[SealedBlob] = relationship(back_populates="keys")
 
 
-class ModeratorSession(db.Model):
+class ModeratorSession(Model):
     """A desk session. The row holds the moderator's private key sealed under a random key that
     only the cookie carries; the row's id is a hash of the cookie's token. So a stolen database
     alone, or a stolen cookie alone, reveals no private key."""
@@ -177,7 +177,7 @@ class ModeratorSession(db.Model):
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time second-factor code, stored as an Argon2id hash."""
 
     __tablename__ = "recovery_codes"
@@ -188,7 +188,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """Failed logins per account (never per address), for throttling."""
 
     __tablename__ = "login_failures"
@@ -198,7 +198,7 @@ class LoginFailure(db.Model):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One action on the desk. Rows are hash-chained: each hash covers the previous one."""
 
     __tablename__ = "audit_events"
@@ -215,7 +215,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class SubmissionTag(db.Model):
+class SubmissionTag(Model):
     """A theme confirmed by a moderator, stored as HMAC(theme) under an instance secret so a
     stolen database alone does not say what unpublished testimony is about."""
 
@@ -227,7 +227,7 @@ class SubmissionTag(db.Model):
     tag: Mapped[str] = mapped_column(String(64), index=True)
 
 
-class KeepTerm(db.Model):
+class KeepTerm(Model):
     """A public figure or national body the redactor must keep, added by an admin."""
 
     __tablename__ = "keep_terms"
@@ -238,7 +238,7 @@ class KeepTerm(db.Model):
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Theme(db.Model):
+class Theme(Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -265,7 +265,7 @@ class DigestKind(enum.StrEnum):
     SINGLE = "single"  # "In case you missed it": one contribution on its own
 
 
-class Digest(db.Model):
+class Digest(Model):
     __tablename__ = "digests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -285,7 +285,7 @@ class Digest(db.Model):
     )
 
 
-class Contribution(db.Model):
+class Contribution(Model):
     """The approved, redacted text of a submission: in the clear, but public only once its digest
     is published. Withdrawal empties the text and leaves a short note in its place."""
 

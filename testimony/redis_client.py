@@ -15,4 +15,4 @@ def get(app: Flask | None = None) -> redis.Redis | None:
     if client is None:
         client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         app.extensions["redis"] = client
-    return client  # type: ignore[no-any-return]
+    return client
