@@ -34,6 +34,10 @@ class Defaults:
     # A form left open while someone writes must not expire: the token is tied to the
     # browser session instead of a clock (the session cookie dies with the browser).
     WTF_CSRF_TIME_LIMIT = None
+    # Flask-WTF's HTTPS-only Referer check would refuse every form: our pages send
+    # Referrer-Policy: no-referrer, so browsers post them with no Referer at all. The token
+    # (bound to the session) and the SameSite=Strict cookie are what stop cross-site posts.
+    WTF_CSRF_SSL_STRICT = False
     # Argon2id cost for codename derivation. Each submission and each status visit pays it
     # twice (lookup id and key seed); 64 MiB and 3 passes is OWASP's first recommendation.
     CODENAME_ARGON2_TIME_COST = 3
