@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import highlight, submissions
+from testimony import highlight, publishing, submissions
 from testimony.db import db
 from testimony.models import Contribution, KeepTerm
 from testimony.ratelimit import everyone_key, limiter
@@ -40,9 +40,12 @@ def _reply_target() -> Contribution | None:
     public_id = (request.values.get("in_reply_to") or "").strip()[:16]
     if not public_id:
         return None
-    return db.session.scalar(
-        select(Contribution).where(Contribution.public_id == public_id, Contribution.withdrawn.is_(False))
-    )
+    # The reading room's own rule: an id that is not public (approved but waiting for a digest)
+    # must look exactly like one that does not exist, or the form would confirm it.
+    contribution = publishing.find_contribution(public_id)
+    if contribution is None or contribution.withdrawn:
+        return None
+    return contribution
 
 
 @bp.get("/submit")
