@@ -1,11 +1,13 @@
 """The redactor: model entities, exact patterns and context rules, minus the keep list.
 
-Layers, each in its own module:
-  patterns.py  contact details, identifiers, exact dates (rules; never missed by chance)
-  context.py   names and places found by the words around them (roles, titles, institutions)
-  model.py     spaCy's named entities (PERSON, GPE/LOC/FAC, ORG)
-  keeplist.py  public figures and national bodies that must stay
-  cautions.py  re-identification warnings;  themes.py  theme suggestions
+Layers, each in its own module, in order of trust when they disagree on a kind:
+  patterns.py   contact details, identifiers, exact dates (rules; never missed by chance)
+  context.py    names and places found by the words around them (roles, titles, institutions)
+  cues.py       first names treated as people by the tagged text ("the duty PO is joy")
+  gazetteer.py  first names, surnames, UK places and prisons, with case and context checks
+  model.py      spaCy's named entities (PERSON, GPE/LOC/FAC, ORG); tags.py tags only where needed
+  keeplist.py   public figures, national bodies and schemes that must stay
+  cautions.py   re-identification warnings;  themes.py  theme suggestions
 """
 
 from __future__ import annotations
