@@ -22,6 +22,7 @@ from testimony.models import (
     Author,
     BlobKind,
     Contribution,
+    Recipient,
     Role,
     Status,
     Submission,
@@ -106,10 +107,24 @@ def _check_write(submission: Submission, *, check_claim: bool = True) -> None:
         raise Conflict(f"{name} is working on this item, so your change was not saved.")
 
 
+def _can_open(submission: Submission) -> bool:
+    """Whether the bundle's data key is wrapped to the current user. A moderator added after an
+    item arrived has no key until an admin grants access (moderation/grants.py); a withdrawn
+    item has no bundle left, and nothing to open."""
+    me = current_user()
+    bundle = next((b for b in submission.blobs if b.kind == BlobKind.BUNDLE), None)
+    return bundle is None or any(
+        k.recipient == Recipient.MODERATOR and k.moderator_id == me.id for k in bundle.keys
+    )
+
+
 @bp.get("/<public_id>")
 @role_required(Role.MODERATOR)
 def item(public_id: str) -> str | tuple[str, int]:
     submission = _get(public_id)
+    # Without a key, no claim: opening the page must not lock out moderators who can read it.
+    if not _can_open(submission):
+        return render_template("desk/no_access.html", item=submission), 403
     _claim(submission)
     return _render(submission)
 
@@ -147,6 +162,11 @@ def act(public_id: str, action: str) -> Any:
     handler = ACTIONS.get(action)
     if handler is None:
         abort(404)
+    # Deciding, asking, noting or editing an item needs being able to read it: before this
+    # check a moderator without a grant could decline (and so, via retention, delete) items
+    # they could not open. Releasing a claim (admins only) reads nothing, so it stays open.
+    if action != "release" and not _can_open(submission):
+        return render_template("desk/no_access.html", item=submission), 403
     try:
         _check_write(submission, check_claim=action != "release")
         if action != "release" and submission.status not in OPEN_STATUSES:

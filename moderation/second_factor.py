@@ -11,7 +11,7 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from testimony import accounts
 from testimony.db import db
@@ -33,9 +33,24 @@ def verify_totp(moderator: Moderator, code: str, *, now: float | None = None) ->
         if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
             if step <= moderator.totp_last_step:
                 return False
-            moderator.totp_last_step = step
-            return True
+            return _use_step(moderator, step)
     return False
+
+
+def _use_step(moderator: Moderator, step: int) -> bool:
+    """Record `step` as used, in one conditional UPDATE. Checking the loaded row alone let two
+    logins racing with the same code (two sessions, two workers) both pass: each read the old
+    step before either committed. The database now lets exactly one of them change the row."""
+    result = db.session.execute(
+        update(Moderator)
+        .where(Moderator.id == moderator.id, Moderator.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for UPDATE
+        return False
+    moderator.totp_last_step = step
+    return True
 
 
 def qr_svg(uri: str) -> str:
@@ -72,6 +87,12 @@ def use_recovery_code(moderator: Moderator, code: str) -> bool:
             _hasher().verify(row.code_hash, code)
         except (VerificationError, InvalidHashError):
             continue
-        row.used_at = utcnow()
-        return True
+        # Conditional, like _use_step: of two requests racing with one code, only one marks it.
+        result = db.session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+            .values(used_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult for UPDATE
     return False
