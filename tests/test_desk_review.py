@@ -6,7 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from testimony import publishing
 from testimony.db import db
+from testimony.demo import add_digest
 from testimony.models import AuditEvent, Contribution, Status, Submission
 from tests.desk import login_as, post_form
 from tests.helpers import send_and_get_codename, status_post
@@ -200,6 +202,9 @@ def test_a_response_is_linked_to_the_contribution_it_answers(app: Flask, client:
         original = db.session.scalar(select(Contribution))
         assert original is not None
         target = original.public_id
+        # Responding is offered only beneath published contributions.
+        publishing.publish(add_digest("Published first", [original]))
+        db.session.commit()
     responder = app.test_client()
     page = responder.get(f"/submit?in_reply_to={target}").get_data(as_text=True)
     assert f'name="in_reply_to" value="{target}"' in page and "Respond anonymously" in page
