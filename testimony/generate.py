@@ -152,6 +152,87 @@ GENERAL = [
     "It is not one bad week; it has been like this since the spring.",
     "Colleagues are doing their best, and their best is not enough when there are so few of them.",
 ]
+# Asides about things, each naming one of many objects, so some words are rare (as in real
+# text) and a search can match a few contributions rather than a fixed share of them.
+ASIDES = [
+    "Even the {thing} in our office has been broken since {month}.",
+    "We were told a new {thing} would arrive in {month}; it has not.",
+    "Someone put a note on the {thing} asking head office to visit.",
+]
+THINGS = [
+    "kettle",
+    "minibus",
+    "photocopier",
+    "lift",
+    "radiator",
+    "printer",
+    "fridge",
+    "microwave",
+    "shredder",
+    "projector",
+    "scanner",
+    "doorbell",
+    "intercom",
+    "turnstile",
+    "boiler",
+    "window blind",
+    "carpet",
+    "ceiling tile",
+    "stairwell",
+    "shower",
+    "locker",
+    "noticeboard",
+    "whiteboard",
+    "clock",
+    "thermostat",
+    "fan heater",
+    "dehumidifier",
+    "vending machine",
+    "water cooler",
+    "fire door",
+    "alarm panel",
+    "keypad",
+    "swipe reader",
+    "headset",
+    "webcam",
+    "docking station",
+    "monitor",
+    "keyboard",
+    "phone charger",
+    "extension lead",
+    "router",
+    "switchboard",
+    "franking machine",
+    "post tray",
+    "filing cabinet",
+    "key safe",
+    "cash box",
+    "pool car",
+    "bicycle rack",
+    "parking barrier",
+    "gate",
+    "serving hatch",
+    "interview booth",
+    "waiting room chair",
+    "sofa",
+    "desk lamp",
+    "bookcase",
+    "plant pot",
+    "coat stand",
+    "first aid box",
+    "defibrillator",
+    "eyewash station",
+    "stretcher",
+    "radio",
+    "body camera",
+    "search mirror",
+    "metal detector",
+    "visitor badge printer",
+    "canteen till",
+    "dishwasher",
+    "toaster",
+]
+MONTHS = ["January", "March", "May", "July", "September", "November"]
 TITLE_WORDS = {
     "workload": "caseloads and cover",
     "risk-assessment": "risk and reviews",
@@ -169,7 +250,13 @@ TITLE_WORDS = {
 
 
 def _fill(sentence: str, rng: random.Random) -> str:
-    return sentence.format(n=rng.choice(NUMBERS), role=rng.choice(ROLES), system=rng.choice(SYSTEMS))
+    return sentence.format(
+        n=rng.choice(NUMBERS),
+        role=rng.choice(ROLES),
+        system=rng.choice(SYSTEMS),
+        thing=rng.choice(THINGS),
+        month=rng.choice(MONTHS),
+    )
 
 
 def testimony_text(rng: random.Random, themes: Sequence[str]) -> str:
@@ -179,6 +266,8 @@ def testimony_text(rng: random.Random, themes: Sequence[str]) -> str:
         general = rng.random() < 0.2 or not themes
         pool = GENERAL if general else SENTENCES[rng.choice(list(themes))]
         sentences.append(_fill(rng.choice(pool), rng))
+    if rng.random() < 0.5:
+        sentences.insert(rng.randrange(len(sentences) + 1), _fill(rng.choice(ASIDES), rng))
     paragraphs, start = [], 0
     while start < len(sentences):
         size = rng.randint(2, 4)
@@ -231,7 +320,10 @@ def _unique_public_ids(n: int, taken: set[str]) -> list[str]:
 
 
 def _after_bulk_load(tables: Iterable[Table]) -> None:
-    """Move PostgreSQL's id sequences past the explicit ids; refresh the planner's statistics."""
+    """Move PostgreSQL's id sequences past the explicit ids; refresh the planner's statistics.
+    On PostgreSQL, VACUUM as well: it leaves the tables as autovacuum keeps a live database
+    (visibility map set, so index-only scans need not visit the heap, and GIN pending lists
+    merged), which is what a benchmark of reading pages should measure."""
     names = [t.name for t in tables]
     if db.session.get_bind().dialect.name == "postgresql":
         for name in (t.name for t in tables if "id" in t.c):
@@ -242,8 +334,10 @@ def _after_bulk_load(tables: Iterable[Table]) -> None:
                 )
             )
         db.session.commit()
-        for name in names:
-            db.session.execute(text(f"ANALYZE {name}"))
+        # VACUUM cannot run inside a transaction: a connection of its own, in autocommit.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in names:
+                connection.execute(text(f"VACUUM ANALYZE {name}"))
     else:
         db.session.execute(text("ANALYZE"))
     db.session.commit()
