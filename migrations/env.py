@@ -91,10 +91,13 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
-    # The SQLite full-text index (contribution_fts and its shadow tables) is made by hand in
-    # migration 3f9c2a7d1b40; autogenerate must not propose dropping it.
+    # The search indexes are made by hand and are not in the models, so autogenerate must not
+    # propose dropping them: SQLite's contribution_fts and its shadow tables (migration
+    # 3f9c2a7d1b40), PostgreSQL's stored search_vector column and its index (9e4b7c1d2f60).
     conf_args.setdefault("include_object", lambda obj, name, type_, reflected, compare_to: not (
-        type_ == "table" and name.startswith("contribution_fts")
+        (type_ == "table" and name.startswith("contribution_fts"))
+        or (type_ == "column" and name == "search_vector")
+        or (type_ == "index" and name == "ix_contributions_search_vector")
     ))
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

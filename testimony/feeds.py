@@ -10,6 +10,7 @@ from feedgen.feed import FeedGenerator
 from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from testimony import publishing
 from testimony.db import db
@@ -53,7 +54,9 @@ def digest_html(digest: Digest) -> str:
 
 
 def site_feed(when: dt.datetime | None = None) -> bytes:
-    digests = list(db.session.scalars(publishing.published_digests(when).limit(FEED_DIGESTS)))
+    # Every entry holds its digest's contributions: one query for all, not one per digest.
+    query = publishing.published_digests(when).options(selectinload(Digest.contributions))
+    digests = list(db.session.scalars(query.limit(FEED_DIGESTS)))
     fg = _generator(
         url_for("public.home", _external=True),
         SITE_TITLE,

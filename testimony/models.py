@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from testimony.db import Model, db
@@ -251,6 +252,8 @@ contribution_themes = db.Table(
     "contribution_themes",
     db.Column("contribution_id", ForeignKey("contributions.id", ondelete="CASCADE"), primary_key=True),
     db.Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+    # A theme's contributions without reading the whole table (theme pages, search by theme).
+    Index("ix_contribution_themes_theme_id", "theme_id", "contribution_id"),
 )
 
 digest_themes = db.Table(
@@ -290,6 +293,15 @@ class Contribution(Model):
     is published. Withdrawal empties the text and leaves a short note in its place."""
 
     __tablename__ = "contributions"
+    # Few rows: counting them on each theme page is cheap (testimony/listing.py).
+    __table_args__ = (
+        Index(
+            "ix_contributions_withdrawn",
+            "id",
+            postgresql_where=sql_text("withdrawn"),
+            sqlite_where=sql_text("withdrawn"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)

@@ -12,15 +12,16 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
-from testimony import feeds, publishing, search, trends
+from testimony import feeds, listing, publishing, search, trends
 from testimony.db import db
 from testimony.markdown import paragraphs, plain, render
-from testimony.models import Contribution, Digest, Theme
+from testimony.models import Contribution, Digest, Theme, digest_themes
 
 bp = Blueprint("public", __name__)
 
 PER_PAGE = 20
 HOME_DIGESTS = 10
+THEME_DIGESTS = 20  # the latest on a theme's first page; the archive has them all
 try:
     LONDON: dt.tzinfo = zoneinfo.ZoneInfo("Europe/London")
 except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover - a system without tz data
@@ -85,10 +86,6 @@ def _page_number() -> int:
 
 def _pages(total: int, per_page: int = PER_PAGE) -> int:
     return max(1, math.ceil(total / per_page))
-
-
-def _count(query: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 # ---- pages -----------------------------------------------------------------------------------
@@ -192,20 +189,25 @@ def theme(slug: str) -> str:
     if found is None:
         abort(404)
     page = _page_number()
-    contributions_query = publishing.with_theme(publishing.published_contributions(), slug)
-    total = _count(contributions_query)
-    contributions = list(
-        db.session.scalars(contributions_query.limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    )
-    digests = list(db.session.scalars(publishing.digest_with_theme(publishing.published_digests(), slug)))
+    # Counting and ordering the whole theme on each request grew with the data; listing.py
+    # keeps the ordered ids until the public set changes (make bench, capacity_scale).
+    listed = listing.theme_page(slug, page, PER_PAGE)
+    digests: list[Digest] = []
+    if page == 1:  # only the first page shows them, and only the latest: a theme can have thousands
+        # By the theme's id, not its slug: PostgreSQL then knows how many digests carry it and
+        # walks the newest digests in order instead of sorting them all (4 ms -> 0.4 ms at 5,560).
+        filed = select(digest_themes.c.digest_id).where(digest_themes.c.theme_id == found.id)
+        query = publishing.published_digests().where(Digest.id.in_(filed)).limit(THEME_DIGESTS + 1)
+        digests = list(db.session.scalars(query))
     return render_template(
         "public/theme.html",
         theme=found,
-        digests=digests,
-        contributions=contributions,
+        digests=digests[:THEME_DIGESTS],
+        more_digests=len(digests) > THEME_DIGESTS,
+        contributions=listed.contributions,
         page=page,
-        pages=_pages(total),
-        total=total,
+        pages=_pages(listed.total),
+        total=listed.total,
     )
 
 
