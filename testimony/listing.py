@@ -39,12 +39,12 @@ class ThemePage:
 
 def public_version(when: dt.datetime) -> tuple[Any, ...]:
     """Changes whenever the set or order of public contributions can change (see above)."""
-    public_digests = select(func.count(), func.max(Digest.published_at)).where(
+    withdrawn = select(func.count()).select_from(Contribution).where(Contribution.withdrawn).scalar_subquery()
+    query = select(func.count(), func.max(Digest.published_at), withdrawn).where(
         publishing.digest_is_public(when)
     )
-    withdrawn = select(func.count()).select_from(Contribution).where(Contribution.withdrawn)
-    digests, latest = db.session.execute(public_digests).one()
-    return (int(digests), latest, int(db.session.scalar(withdrawn) or 0))
+    digests, latest, gone = db.session.execute(query).one()
+    return (int(digests), latest, int(gone or 0))
 
 
 def _ordered_ids(slug: str, when: dt.datetime) -> list[int]:

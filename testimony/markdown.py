@@ -9,6 +9,7 @@ images, iframes) is removed.
 from __future__ import annotations
 
 import re
+import threading
 
 import bleach
 import markdown as md
@@ -33,14 +34,26 @@ def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     return attrs
 
 
-_cleaner = bleach.sanitizer.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[lambda source: LinkifyFilter(source, callbacks=[_set_rel], skip_tags={"pre", "code"})],
-)
+_local = threading.local()
+
+
+def _cleaner() -> bleach.sanitizer.Cleaner:
+    """This thread's Cleaner. A Cleaner keeps its html5lib parser's state between calls and is
+    not thread-safe (bleach's documentation says so); gunicorn's gthread workers render in
+    several threads, and one shared Cleaner failed under load with IndexError and ValueError
+    (make bench: the Atom feed and the digest page, 500s)."""
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = bleach.sanitizer.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[lambda source: LinkifyFilter(source, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+        )
+    return cleaner
+
 
 # Contents of these are not text a reader should see, even with the tags stripped.
 _DROP_WHOLE = re.compile(r"<(script|style|iframe|object|template|textarea)\b[^>]*>.*?</\1\s*>", re.I | re.S)
@@ -49,7 +62,7 @@ _DROP_WHOLE = re.compile(r"<(script|style|iframe|object|template|textarea)\b[^>]
 def render(text: str) -> Markup:
     """Markdown to clean HTML, safe to put in a page, a feed or the API."""
     raw = md.markdown(_DROP_WHOLE.sub("", text or ""), extensions=["sane_lists"], output_format="html")
-    return Markup(_cleaner.clean(raw))  # noqa: S704 - cleaned to the allow-list just above
+    return Markup(_cleaner().clean(raw))  # noqa: S704 - cleaned to the allow-list just above
 
 
 def paragraphs(text: str) -> Markup:
