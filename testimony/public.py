@@ -116,10 +116,14 @@ def _live_counts(digest_ids: list[int]) -> dict[int, int]:
 
 @bp.get("/d/<slug>")
 def digest(slug: str) -> str:
-    found = publishing.find_digest(slug)
-    if found is None:
-        abort(404)
-    return render_digest(found)
+    def render() -> str:
+        found = publishing.find_digest(slug)
+        if found is None:
+            abort(404)
+        return render_digest(found)
+
+    # The same for every reader until the public set changes (testimony/listing.py).
+    return listing.cached_page(f"digest:{slug}", render)
 
 
 def render_digest(digest: Digest, *, preview: bool = False, template: str = "public/digest.html") -> str:
