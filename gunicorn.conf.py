@@ -2,7 +2,10 @@
 
 The access log records when and what, never who: no client address, no user agent, no
 referrer. `%(r)s` is the request line; every submitter form posts its content in the body,
-so no testimony or codename can appear in it.
+so no testimony or codename can appear in it. It does record each POST /submit to the second,
+so production turns it off (TESTIMONY_ACCESS_LOG=off; docs/DEPLOY.md, "What is logged").
+gunicorn itself writes a client address in one place, a warning in the error log for a request
+it cannot parse; bound to loopback or a unix socket behind nginx, that address is nginx's own.
 
 Sizing (measured by `make bench`, bench/capacity.sh): sends are CPU-bound (redaction and two
 Argon2id derivations), reading pages mostly waits on the database. So one process per core
@@ -42,12 +45,20 @@ max_requests_jitter = max_requests // 10
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, gunicorn's own files
 # Load the app before forking, so the workers share its memory (see on_starting).
 preload_app = True
-accesslog = os.environ.get("TESTIMONY_ACCESS_LOG", "-")
+# "-" is standard output (the journal under systemd), "off" no access log at all, else a file.
+_access = os.environ.get("TESTIMONY_ACCESS_LOG", "-")
+accesslog = None if _access == "off" else _access
+# info, never debug: debug writes the details of every request to the error log.
+loglevel = "info"
 errorlog = os.environ.get("TESTIMONY_ERROR_LOG", "-")
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
-# Trust no forwarding headers from clients; a local reverse proxy is configured in DEPLOY.md.
+# Trust no forwarding headers from clients; nginx in front (docs/DEPLOY.md) talks over a unix
+# socket, whose peers gunicorn trusts for X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("TESTIMONY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "testimony"
+# No control socket (gunicorn 27 opens one in $XDG_RUNTIME_DIR or ~/.gunicorn): systemd manages
+# the process, and every instance on a machine would share that default path.
+control_socket_disable = True
 
 # Text that reaches every layer of the redactor (model, gazetteers of names and places, keep
 # list, patterns), so all of them are loaded before the workers are forked.
