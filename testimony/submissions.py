@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import codenames, instance_keys, sealing
+from testimony import approved, codenames, instance_keys, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -56,7 +58,8 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
     """Seal and commit a new submission. Returns it and its codename.
 
     The codename is returned only after the commit succeeded: a codename shown to a person
-    always points at a stored submission.
+    always points at a stored submission. Raises SQLAlchemyError when nothing was stored, and
+    StoreInDoubt when the commit's outcome could not be learnt.
     """
     settings = codename_settings()
     while True:
@@ -80,8 +83,42 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
         payload={"redaction": redaction.to_dict()},
         readers=sealing.staff_readers(),
     )
-    db.session.commit()
+    db.session.flush()  # an error up to here means nothing was stored
+    try:
+        db.session.commit()
+    except DBAPIError:
+        # The connection died during COMMIT (database restarted or crashed): the server may have
+        # committed before it went, and then "nothing was stored" would be a lie and the codename
+        # lost (tests/test_faults.py saw it with `pg_ctl restart -m immediate`). Ask again.
+        db.session.rollback()
+        stored = _find_after_lost_commit(derived.lookup_id)
+        if stored is None:
+            raise
+        current_app.logger.warning("a commit's answer was lost; the submission was stored after all")
+        return stored, codename
     return submission, codename
+
+
+class StoreInDoubt(Exception):
+    """A commit's answer was lost and the database did not come back in time to say whether it
+    was stored. The submitter must be told we do not know, never that nothing was stored."""
+
+
+# Well under gunicorn's 30 s timeout; a restart (even crash recovery) is back within seconds.
+LOST_COMMIT_WAIT_SECONDS = 10.0
+
+
+def _find_after_lost_commit(lookup_id: str) -> Submission | None:
+    """The submission, if its commit went through after all; None if it surely did not."""
+    deadline = time.monotonic() + LOST_COMMIT_WAIT_SECONDS
+    while True:
+        try:
+            return db.session.scalar(select(Submission).where(Submission.lookup_id == lookup_id))
+        except DBAPIError as error:
+            db.session.rollback()
+            if time.monotonic() > deadline:
+                raise StoreInDoubt from error
+            time.sleep(0.5)
 
 
 def find(codename: str) -> tuple[Submission | None, codenames.Derived]:
@@ -149,7 +186,7 @@ def withdraw(submission: Submission) -> None:
         select(Contribution).where(Contribution.submission_id == submission.id)
     ):
         contribution.withdrawn = True
-        contribution.text = ""
+        approved.forget(contribution)
         contribution.themes = []
     db.session.execute(delete(SubmissionTag).where(SubmissionTag.submission_id == submission.id))
     submission.status = Status.WITHDRAWN

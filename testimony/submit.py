@@ -17,6 +17,21 @@ from testimony.text import clean
 
 bp = Blueprint("submit", __name__)
 
+# The codename is shown only after the commit succeeded (submissions.store), so when the
+# database fails in a send, nothing was stored and this is true; the one exception, a commit
+# whose answer was lost, store() resolves by asking again or reports as StoreInDoubt.
+NOT_STORED = (
+    "We could not store your testimony just now, so nothing was sent. "
+    "Your text is still in the box: please try again in a few minutes."
+)
+# Only when the database went away during the commit and did not come back to say (rare): a
+# second copy is harmless to moderators, a promise that nothing was stored could be false.
+IN_DOUBT = (
+    "We lost touch with our database while storing your testimony, so we cannot tell whether it "
+    "arrived and cannot give you a codename for it. Your text is still in the box: please send it "
+    "again in a few minutes (if the first copy arrived, moderators will see two and that is fine)."
+)
+
 
 def _per_address_limit() -> str:
     return str(current_app.config["RATELIMIT_PER_ADDRESS"])
@@ -90,20 +105,35 @@ def _send(body: str, redaction: nlp.Redaction, reply_to: Contribution | None) ->
         _submission, codename = submissions.store(
             redaction, in_reply_to=reply_to.public_id if reply_to else None
         )
+    except submissions.StoreInDoubt:
+        current_app.logger.error("could not learn whether a submission was stored (database down)")
+        return _form_again(body, IN_DOUBT, 503)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.error("could not store a submission (database error)")
-        return _form_again(
-            body,
-            "We could not store your testimony just now, so nothing was sent. "
-            "Your text is still in the box: please try again in a few minutes.",
-            503,
-        )
+        return _form_again(body, NOT_STORED, 503)
     return render_template("submit/sent.html", codename=codename)
 
 
 def _form_again(body: str, error: str, code: int) -> tuple[str, int]:
-    return render_template("submit/form.html", body=body, error=error, reply_to=_reply_target()), code
+    try:
+        reply_to = _reply_target()
+    except SQLAlchemyError:
+        # The database is down (we may be answering because of that): give the text back
+        # without the reply link rather than fail on it with a bare 500.
+        db.session.rollback()
+        reply_to = None
+    return render_template("submit/form.html", body=body, error=error, reply_to=reply_to), code
+
+
+@bp.errorhandler(SQLAlchemyError)
+def _database_unavailable(_error: SQLAlchemyError) -> tuple[str, int]:
+    # The reads before a send (keep list, reply target) fail too while the database restarts
+    # (tests/test_faults.py): answer like a failed store, a calm 503 with the text given back,
+    # not the generic 500 that loses it. Nothing is stored before the commit in store().
+    db.session.rollback()
+    current_app.logger.error("could not reach the database for a submission")
+    return _form_again(clean(request.form.get("body", "")), NOT_STORED, 503)
 
 
 @bp.errorhandler(CSRFError)
