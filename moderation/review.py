@@ -16,7 +16,7 @@ import nlp
 from moderation import audit, item_state
 from moderation.auth import current_user, role_required, unlocked_private_key
 from moderation.tags import set_tags
-from testimony import highlight, sealing, submissions
+from testimony import approved, highlight, sealing, submissions
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -271,10 +271,11 @@ def _approve(submission: Submission) -> str:
     set_tags(submission, state.themes)
     contribution = Contribution(
         submission_id=submission.id,
-        text=state.draft,
         themes=list(db.session.scalars(select(Theme).where(Theme.slug.in_(state.themes)))),
         in_reply_to_id=_reply_target(submission),
     )
+    # Still unpublished testimony: kept sealed until its digest is published.
+    approved.seal(contribution, state.draft)
     db.session.add(contribution)
     _decide(submission, Status.APPROVED, "approve")
     return "Approved. An editor can now put it in a digest."

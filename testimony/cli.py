@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from testimony import accounts, instance_keys
+from testimony import accounts, approved, instance_keys
 from testimony.db import db
 from testimony.models import Moderator, Role
 from testimony.themes import sync_themes
@@ -37,6 +37,13 @@ def init_command(admin_name: str) -> None:
         click.echo("\nRECOVERY KEY (shown once; write it down and keep it offline, never on this server):")
         click.echo("  " + instance_keys.encode_recovery_key(recovery_private))
         click.echo("It opens every submission if all moderator accounts are lost.\n")
+    completed = instance_keys.add_missing(current_app)
+    if completed is not None:
+        instance_keys.apply(current_app, completed)
+        click.echo("Added a publication key to " + instance_keys.path_for(current_app))
+    sealed = approved.seal_leftovers()
+    if sealed:
+        click.echo(f"Sealed the text of {sealed} approved contributions waiting for a digest.")
     if db.session.scalar(select(func.count()).select_from(Moderator)) == 0:
         _create(admin_name, Role.ADMIN)
     else:

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from testimony import publishing, search
+from testimony import approved, publishing, search
 from testimony.db import db
 from testimony.models import Contribution, Digest, DigestKind, Theme, utcnow
 from testimony.themes import sync_themes
@@ -49,10 +49,10 @@ def add_contribution(
 ) -> Contribution:
     """An approved contribution in no digest yet (as the desk's approve step leaves it)."""
     contribution = Contribution(
-        text=text.strip(),
         themes=themes_named(themes),
         in_reply_to_id=in_reply_to.id if in_reply_to else None,
     )
+    approved.seal(contribution, text.strip())
     db.session.add(contribution)
     db.session.flush()
     return contribution
@@ -434,7 +434,8 @@ def seed(now: dt.datetime) -> dict[str, int]:
         contributions += len(batch)
     db.session.flush()
     withdrawn = made[WITHDRAWN_INDEX]
-    withdrawn.withdrawn, withdrawn.text, withdrawn.themes = True, "", []
+    withdrawn.withdrawn, withdrawn.themes = True, []
+    approved.forget(withdrawn)
     db.session.commit()
     search.rebuild()
     return {"digests": digests, "contributions": contributions}

@@ -4,6 +4,8 @@
 * `lookup_salt`, `keypair_salt`: the secret salts of codename derivation (testimony/codenames.py).
 * `recovery_public_key`: every data key is also sealed to this key; its private half is shown
   once at `init` for an admin to keep offline, so losing every moderator loses nothing.
+* `publication_key`: approved text waits for its digest encrypted under this key
+  (testimony/approved.py), so a copy of the database alone holds no unpublished words.
 
 These are kept out of the database on purpose: a stolen database without this file cannot even
 test guesses of a codename against the lookup ids.
@@ -12,6 +14,7 @@ test guesses of a codename against the lookup ids.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import secrets
@@ -34,6 +37,7 @@ class InstanceKeys:
     lookup_salt: bytes
     keypair_salt: bytes
     recovery_public_key: bytes
+    publication_key: bytes | None = None
 
 
 def path_for(app: Flask) -> str:
@@ -51,6 +55,7 @@ def load(app: Flask) -> InstanceKeys | None:
         lookup_salt=_unb64(raw["lookup_salt"]),
         keypair_salt=_unb64(raw["keypair_salt"]),
         recovery_public_key=_unb64(raw["recovery_public_key"]),
+        publication_key=_unb64(raw["publication_key"]) if "publication_key" in raw else None,
     )
 
 
@@ -63,21 +68,53 @@ def create(app: Flask) -> tuple[InstanceKeys, bytes]:
         lookup_salt=os.urandom(16),
         keypair_salt=os.urandom(16),
         recovery_public_key=recovery.public,
+        publication_key=crypto.random_key(),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    # O_EXCL: never overwrite existing keys, which would orphan every stored submission.
+    _write(path_for(app), _payload(keys), os.O_EXCL)
+    return keys, recovery.private
+
+
+def add_missing(app: Flask) -> InstanceKeys | None:
+    """Give keys made before the publication key existed one (`flask init` calls this).
+    Returns the completed keys, or None when nothing was missing."""
+    keys = load(app)
+    if keys is None or keys.publication_key is not None:
+        return None
+    completed = dataclasses.replace(keys, publication_key=crypto.random_key())
+    # Write a new file and rename it over the old one, so a crash leaves one whole file.
+    temporary = path_for(app) + ".new"
+    _write(temporary, _payload(completed), os.O_TRUNC)
+    os.replace(temporary, path_for(app))
+    return completed
+
+
+def publication_key(app: Flask) -> bytes:
+    key = current(app).publication_key
+    if key is None:
+        raise InstanceNotInitialised("the instance keys have no publication key: run `flask --app wsgi init`")
+    return key
+
+
+def _payload(keys: InstanceKeys) -> dict[str, str]:
     payload = {
         "secret_key": keys.secret_key,
         "lookup_salt": _b64(keys.lookup_salt),
         "keypair_salt": _b64(keys.keypair_salt),
         "recovery_public_key": _b64(keys.recovery_public_key),
     }
-    # O_EXCL: never overwrite existing keys, which would orphan every stored submission.
-    fd = os.open(path_for(app), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if keys.publication_key is not None:
+        payload["publication_key"] = _b64(keys.publication_key)
+    return payload
+
+
+def _write(path: str, payload: dict[str, str], mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2)
         handle.flush()
         os.fsync(handle.fileno())
-    return keys, recovery.private
 
 
 def apply(app: Flask, keys: InstanceKeys | None) -> None:

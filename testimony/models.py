@@ -289,8 +289,9 @@ class Digest(Model):
 
 
 class Contribution(Model):
-    """The approved, redacted text of a submission: in the clear, but public only once its digest
-    is published. Withdrawal empties the text and leaves a short note in its place."""
+    """The approved, redacted text of a submission. Until its digest is published the wording is
+    kept only as `sealed_text` (testimony/approved.py) and `text` is empty; publication moves it
+    into `text`. Withdrawal empties both and leaves a short note in its place."""
 
     __tablename__ = "contributions"
     # Few rows: counting them on each theme page is cheap (testimony/listing.py).
@@ -308,7 +309,8 @@ class Contribution(Model):
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL"), unique=True
     )
-    text: Mapped[str] = mapped_column(db.Text)
+    text: Mapped[str] = mapped_column(db.Text, default="")
+    sealed_text: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     in_reply_to_id: Mapped[int | None] = mapped_column(

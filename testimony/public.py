@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
-from testimony import feeds, listing, publishing, search, trends
+from testimony import approved, feeds, listing, publishing, search, trends
 from testimony.db import db
 from testimony.markdown import paragraphs, plain, render
 from testimony.models import Contribution, Digest, Theme, digest_themes
@@ -60,6 +60,12 @@ def markdown_filter(text: str) -> Any:
 @bp.app_template_filter("paragraphs")
 def paragraphs_filter(text: str) -> Any:
     return paragraphs(text)
+
+
+@bp.app_template_filter("wording")
+def wording_filter(contribution: Contribution) -> str:
+    """A contribution's words: plain once published, opened from its seal in editors' previews."""
+    return approved.text_of(contribution)
 
 
 @bp.app_template_filter("plain")

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from testimony import search
+from testimony import approved, search
 from testimony.db import db
 from testimony.models import Contribution, Digest, DigestKind, Status, Submission, Theme, utcnow
 
@@ -205,6 +205,10 @@ def publish(digest: Digest, when: dt.datetime | None = None) -> None:
     if digest.published_at is not None:
         raise PublishError("This digest is already published.")
     check_publishable(digest)
+    # The one place approved wording becomes plain text (testimony/approved.py).
+    for contribution in digest.contributions:
+        if not contribution.withdrawn:
+            approved.reveal(contribution)
     digest.published_at = when
     ids = [c.submission_id for c in digest.contributions if c.submission_id is not None]
     if ids:

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from testimony import publishing
+from testimony import approved, publishing
 from testimony.db import db
 from testimony.demo import add_digest
 from testimony.models import AuditEvent, Contribution, Status, Submission
@@ -73,7 +73,10 @@ def test_restore_strike_edit_and_approve(app: Flask, client: FlaskClient) -> Non
     assert response.status_code == 302
     with app.app_context():
         contribution = db.session.scalar(select(Contribution))
-        assert contribution is not None and contribution.text == "A manager said caseloads are fine."
+        assert contribution is not None
+        # Approved but unpublished: the wording is sealed, the plain column empty.
+        assert contribution.text == "" and contribution.sealed_text is not None
+        assert approved.text_of(contribution) == "A manager said caseloads are fine."
         assert [t.slug for t in contribution.themes] == ["workload"]
         assert db.session.get(Submission, contribution.submission_id).status == Status.APPROVED
         actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.item == item.public_id)))
