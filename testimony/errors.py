@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from testimony.instance_keys import InstanceNotInitialised
@@ -36,6 +37,15 @@ PAGES: dict[int, tuple[str, str]] = {
 }
 
 
+# A database that does not answer (restarting, failing over, connections exhausted) is not a bug
+# in the page: say so, and say that trying again is safe. (Sending has its own page, which keeps
+# the text: testimony/submit.py.)
+DATABASE_UNAVAILABLE = (
+    "The site cannot reach its database just now",
+    "This usually passes within a minute. If you were saving something, check whether it was saved, then try again.",
+)
+
+
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, advice = PAGES.get(code, PAGES[500])
     return render_template("errors/error.html", title=title, advice=advice, detail=detail, code=code), code
@@ -64,6 +74,18 @@ def init_app(app: Flask) -> None:
     def _not_initialised(_error: InstanceNotInitialised) -> tuple[str, int]:
         return render_error(503)
 
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> tuple[str, int] | tuple[Response, int]:
+        # OperationalError: lost or refused connections on both drivers, and a locked SQLite
+        # database; all pass by themselves. Any other database error is a bug.
+        if not (error.connection_invalidated or isinstance(error, OperationalError)):
+            return _unexpected(error)
+        app.logger.warning("database unavailable on %s", request.endpoint or "unknown endpoint")
+        title, advice = DATABASE_UNAVAILABLE
+        if request.blueprint == "api":
+            return jsonify({"error": {"status": 503, "message": f"{title}. {advice}"}}), 503
+        return render_template("errors/error.html", title=title, advice=advice, detail=None, code=503), 503
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         # Log the type only: a message or traceback could quote what a submitter wrote.
@@ -73,3 +95,4 @@ def init_app(app: Flask) -> None:
             "unhandled %s on %s", type(error).__name__, endpoint, exc_info=app.debug or app.testing
         )
         return render_error(500)
+
