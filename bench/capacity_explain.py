@@ -2,9 +2,10 @@
 
 Each page is requested through the Flask test client (the queue's functions are called directly,
 which needs no login) while an engine hook records every statement with its parameters; each
-recorded SELECT is then run again under EXPLAIN (ANALYZE, FORMAT JSON). For each page: how many
-statements, their total execution time, and the slowest ones with the plan nodes that spend
-most of the time (exclusive time). PostgreSQL only.
+recorded SELECT is then run again under EXPLAIN (ANALYZE, FORMAT JSON). Each page is requested
+once before it is recorded, so what is explained is the steady state a busy site sees. For each
+page: how many statements, their total execution time, and the slowest ones with the plan nodes
+that spend most of the time (exclusive time). PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def explain(url: str, instance: Path, digest: str, theme: str, rare: str, broad:
         "queue": None,
     }
     for name, path in pages.items():
+        if path is not None:
+            client.get(path)  # warm: theme pages fill their per-process cache (testimony/listing.py)
         recorded.clear()
         if path is None:
             with app.app_context():
@@ -100,7 +103,7 @@ def explain(url: str, instance: Path, digest: str, theme: str, rare: str, broad:
         with app.app_context():
             raw = db.engine.raw_connection()
             try:
-                timed = []
+                timed: list[dict[str, Any]] = []
                 for sql, params in statements:
                     ms, plan = _explain(raw.driver_connection, sql, params)
                     timed.append({"ms": round(ms, 2), "sql": " ".join(sql.split())[:200], "plan": plan})

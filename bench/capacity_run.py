@@ -6,13 +6,16 @@ machine where absolute numbers move:
 1. Two throwaway PostgreSQL databases (SQLite files if no server answers; the JSON says so),
    migrated, with a moderator account, filled by testimony.generate: "small" with SMALL
    published contributions (+ a tenth as many queued), "large" with LARGE (+ QUEUED_LARGE).
-2. Three gunicorn servers with gunicorn.conf.py and 2 workers: the site on each database, and
-   the ceiling (bench/capacity_ceiling.py: bare Flask rendering the same digest template from
-   constants). Desk sessions and rate-limit state in Redis (db 12, flushed) when it answers.
+2. gunicorn servers with gunicorn.conf.py and 2 workers: the site on each database (and the
+   large one again with its page cache off), and the ceiling (bench/capacity_ceiling.py: bare
+   Flask rendering the same digest template from constants). Desk sessions and rate-limit state in Redis (db 14 and 15, flushed) when it answers.
    Rate limits are off (FLASK_RATELIMIT_ENABLED=false) so sends can be measured.
 3. Scale: single-connection latency of home, theme page (first and last), search and queue on
    small and large, alternated round by round; target large <= 2x small.
-4. Ceiling: the digest page against the ceiling, alternated round by round; target >= 0.5.
+4. Ceiling: the digest page against the ceiling, alternated round by round; target >= 0.5. The
+   page is measured as deployed (each worker keeps the HTML of recently read digests,
+   testimony/listing.py) and on a fourth server with that cache off (every request loads
+   and renders), so both ratios are known.
 5. Load (wrk, CONNECTIONS connections): requests/s and p50/p95/p99 per endpoint on large.
 6. Memory per worker (RSS, PSS, private) with the model loaded; the submission path broken
    down (capacity_submit_path.py); query plans of the pages that scale (capacity_explain.py).
@@ -53,7 +56,13 @@ import capacity_submit_path  # noqa: E402
 from capacity_text import TESTIMONY  # noqa: E402
 
 PG_ADMIN = os.environ.get("CAPACITY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("CAPACITY_REDIS_URL", "redis://127.0.0.1:6379/12")
+# One Redis database per site: both sites have a moderator with id 1, and a desk login that
+# ends the account's other sessions must not end the other site's. Databases 14 and 15, which
+# nothing else here uses (the tests use 12 and 13); each is flushed before and after.
+REDIS_URLS = {
+    "small": os.environ.get("CAPACITY_REDIS_URL", "redis://127.0.0.1:6379/14"),
+    "large": os.environ.get("CAPACITY_REDIS_URL_LARGE", "redis://127.0.0.1:6379/15"),
+}
 SMALL = int(os.environ.get("CAPACITY_SMALL", "1000"))
 LARGE = int(os.environ.get("CAPACITY_LARGE", "100000"))
 QUEUED_LARGE = int(os.environ.get("CAPACITY_QUEUED", "10000"))
@@ -130,8 +139,8 @@ def redis_answers() -> bool:
     import redis
 
     try:
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-        client.flushdb()
+        for url in REDIS_URLS.values():
+            redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).flushdb()
         return True
     except redis.RedisError:
         return False
@@ -177,11 +186,12 @@ def prepare(site: Site, instance: Path) -> None:
         site.digest_export = export_digest()
         site.digest_slug = site.digest_export["slug"]
         themed = publishing.with_theme(publishing.published_contributions(), THEME)
-        site.theme_total = db.session.scalar(
-            select(func.count()).select_from(themed.order_by(None).subquery())
+        site.theme_total = int(
+            db.session.scalar(select(func.count()).select_from(themed.order_by(None).subquery())) or 0
         )
         for query in (RARE_QUERY, BROAD_QUERY):
             clause = search.matching_ids(query)
+            assert clause is not None, query
             site.search_matches[query] = int(
                 db.session.scalar(select(func.count()).select_from(Contribution).where(clause)) or 0
             )
@@ -505,33 +515,47 @@ def scale_probes(
     return records
 
 
-def ceiling_rounds(site: Server, ceiling: Server, slug: str, tmp: Path) -> dict[str, Any]:
+def ceiling_rounds(sites: dict[str, Server], ceiling: Server, slug: str, tmp: Path) -> dict[str, Any]:
+    """The digest page under load on each of `sites` ("cached": as deployed; "uncached": with
+    FLASK_PUBLIC_PAGE_CACHE=false, so every request loads and renders) and on the ceiling, the
+    order rotated round by round so a drift in the machine's load favours none of them."""
     target = Target("digest", f"/d/{slug}")
-    ours, bare = [], []
+    contenders = {**sites, "ceiling": ceiling}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
+    names = list(contenders)
     for round_ in range(ROUNDS):
-        first_ours = round_ % 2 == 0  # ABBA, as in scale_probes
-        if first_ours:
-            ours.append(wrk(site.base, target, seconds=LOAD_SECONDS, connections=CONNECTIONS, tmp=tmp))
-        bare.append(wrk(ceiling.base, target, seconds=LOAD_SECONDS, connections=CONNECTIONS, tmp=tmp))
-        if not first_ours:
-            ours.append(wrk(site.base, target, seconds=LOAD_SECONDS, connections=CONNECTIONS, tmp=tmp))
-    ratios = [o["rps"] / b["rps"] for o, b in zip(ours, bare, strict=True) if b["rps"]]
-    ratio = round(statistics.median(ratios), 3) if ratios else None
-    return {
-        "bench": "capacity_ceiling",
-        "endpoint": "digest",
-        "digest_rps": pick(ours, "rps"),
-        "ceiling_rps": pick(bare, "rps"),
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            result = wrk(
+                contenders[name].base, target, seconds=LOAD_SECONDS, connections=CONNECTIONS, tmp=tmp
+            )
+            runs[name].append(result)
+
+    def ratio_of(name: str) -> tuple[float | None, list[float]]:
+        pairs = [o["rps"] / b["rps"] for o, b in zip(runs[name], runs["ceiling"], strict=True) if b["rps"]]
+        return (round(statistics.median(pairs), 3) if pairs else None), [round(r, 3) for r in pairs]
+
+    record: dict[str, Any] = {"bench": "capacity_ceiling", "endpoint": "digest"}
+    for name in sites:
+        ratio, per_round = ratio_of(name)
+        record[name] = {
+            "rps": pick(runs[name], "rps"),
+            "p50_ms": pick(runs[name], "p50_ms"),
+            "p95_ms": pick(runs[name], "p95_ms"),
+            "p99_ms": pick(runs[name], "p99_ms"),
+            "ratio": ratio,
+            "ratio_per_round": per_round,
+        }
+    ratio = record["cached"]["ratio"]
+    record |= {
+        "ceiling": {k: pick(runs["ceiling"], k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")},
         "ratio": ratio,
-        "ratio_per_round": [round(r, 3) for r in ratios],
-        "digest_p50_ms": pick(ours, "p50_ms"),
-        "ceiling_p50_ms": pick(bare, "p50_ms"),
         "target_ratio": 0.5,
         "met": ratio is not None and ratio >= 0.5,
         "connections": CONNECTIONS,
         "rounds": ROUNDS,
-        "not_200": sum(r["not_200"] for r in ours + bare),
+        "not_200": sum(r["not_200"] for rs in runs.values() for r in rs),
     }
+    return record
 
 
 def page_targets(site: Site, queue_cookie: str, submit: tuple[str, str]) -> dict[str, Target]:
@@ -593,8 +617,9 @@ def main() -> None:
             if redis_ok:
                 import redis
 
-                with contextlib.suppress(redis.RedisError):
-                    redis.Redis.from_url(REDIS_URL).flushdb()
+                for url in REDIS_URLS.values():
+                    with contextlib.suppress(redis.RedisError):
+                        redis.Redis.from_url(url).flushdb()
 
 
 def run(tmp: Path, dbs: Databases, redis_ok: bool, servers: list[Server], started: float) -> None:
@@ -639,12 +664,22 @@ def run(tmp: Path, dbs: Databases, redis_ok: bool, servers: list[Server], starte
 
     base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     base_env |= {"TESTIMONY_INSTANCE_PATH": str(instance), "FLASK_RATELIMIT_ENABLED": "false"}
-    if redis_ok:
-        base_env["REDIS_URL"] = REDIS_URL
+    env_of = {
+        scale: {
+            **base_env,
+            "DATABASE_URL": site.url,
+            **({"REDIS_URL": REDIS_URLS[scale]} if redis_ok else {}),
+        }
+        for scale, site in sites.items()
+    }
     by_scale: dict[str, Server] = {}
-    for scale, site in sites.items():
-        by_scale[scale] = start_server(scale, "wsgi:app", {**base_env, "DATABASE_URL": site.url}, tmp)
+    for scale in sites:
+        by_scale[scale] = start_server(scale, "wsgi:app", env_of[scale], tmp)
         servers.append(by_scale[scale])
+    # The same large site with its page cache off, for the ceiling's second ratio.
+    uncached_env = {**env_of["large"], "FLASK_PUBLIC_PAGE_CACHE": "false"}
+    uncached = start_server("large-uncached", "wsgi:app", uncached_env, tmp)
+    servers.append(uncached)
     ceiling_env = {**base_env, "CAPACITY_CEILING_DIGEST": str(ceiling_json), "TESTIMONY_WARM_MODEL": "0"}
     ceiling = start_server("ceiling", "capacity_ceiling:app", ceiling_env, tmp, ["--pythonpath", str(BENCH)])
     servers.append(ceiling)
@@ -668,7 +703,9 @@ def run(tmp: Path, dbs: Databases, redis_ok: bool, servers: list[Server], starte
         emit(record)
 
     log("ceiling: the digest page against bare Flask, alternated")
-    ceiling_record = ceiling_rounds(by_scale["large"], ceiling, sites["large"].digest_slug, tmp)
+    ceiling_record = ceiling_rounds(
+        {"cached": by_scale["large"], "uncached": uncached}, ceiling, sites["large"].digest_slug, tmp
+    )
     emit(ceiling_record)
 
     log("load on the large site, endpoint by endpoint")
@@ -714,6 +751,7 @@ def run(tmp: Path, dbs: Databases, redis_ok: bool, servers: list[Server], starte
         {
             "bench": "capacity_summary",
             "ceiling_ratio": ceiling_record["ratio"],
+            "ceiling_ratio_uncached": ceiling_record["uncached"]["ratio"],
             "ceiling_met": ceiling_record["met"],
             "scale_met": not missed,
             "scale_missed": missed,

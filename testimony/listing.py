@@ -93,7 +93,10 @@ def theme_page(slug: str, page: int, per_page: int) -> ThemePage:
 
 def cached_page(key: str, render: Callable[[], str]) -> str:
     """The HTML `render` makes for `key` (a page that depends only on what is public), from this
-    process's cache while the public set is unchanged. Nothing is kept if `render` raises (a 404)."""
+    process's cache while the public set is unchanged. Nothing is kept if `render` raises (a 404).
+    FLASK_PUBLIC_PAGE_CACHE=false turns it off (make bench measures the page both ways)."""
+    if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
+        return render()
     version = public_version(publishing.now())
     pages: OrderedDict[str, tuple[tuple[Any, ...], str]] = current_app.extensions.setdefault(
         PAGES_KEY, OrderedDict()
