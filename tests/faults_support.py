@@ -12,7 +12,6 @@ import itertools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from testimony import codenames, create_app, instance_keys, sealing, submissions
 from testimony.db import db
 from testimony.models import BlobKind, Recipient, SealedBlob, Submission
 from testimony.text import clean
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -53,10 +53,6 @@ CHEAP_KDF = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def body_for(index: int) -> str:

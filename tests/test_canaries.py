@@ -26,7 +26,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import sqlite3
 import string
 import subprocess
@@ -43,11 +42,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from sqlalchemy import create_engine, text
 
+from tests.servers import POSTGRES_ADMIN_URL, free_port, postgres_or_skip, redis_or_skip
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("TEST_CANARY_REDIS_URL", "redis://127.0.0.1:6379/12")
 NEW_PASSWORD = "correct horse battery staple"
 SOURCE_ADDRESS = "127.0.0.77"
@@ -81,30 +79,10 @@ class Run:
 # ---- the servers -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
-def _postgres_or_skip() -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(exc).__name__})")
-    finally:
-        admin.dispose()
 
 
-def _redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=3, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(exc).__name__})")
-    return client
 
 
 def _pg_dump() -> str:
@@ -152,7 +130,7 @@ def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str
     password = re.search(r"One-time password: (\S+)", init.stdout)
     uri = re.search(r"TOTP enrolment URI: (\S+)", init.stdout)
     assert password and uri, init.stdout
-    port = _free_port()
+    port = free_port()
     with open(tmp / "stdout.log", "wb") as out, open(tmp / "stderr.log", "wb") as err:
         proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -330,8 +308,8 @@ def _redis_contents(client: redis.Redis) -> list[bytes]:
 
 
 def _postgres_run(tmp: Path, canaries: dict[str, str]) -> Run:
-    _postgres_or_skip()
-    client = _redis_or_skip()
+    postgres_or_skip()
+    client = redis_or_skip(REDIS_URL)
     dump_binary = _pg_dump()
     client.flushdb()
     name = f"testimony_canary_{secrets.token_hex(6)}"

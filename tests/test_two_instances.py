@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -27,11 +26,10 @@ import redis
 import requests
 from sqlalchemy import create_engine, text
 
+from tests.servers import POSTGRES_ADMIN_URL, free_port, postgres_or_skip, redis_or_skip
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS_URL = os.environ.get("TEST_TWO_INSTANCES_REDIS_URL", "redis://127.0.0.1:6379/13")
 PER_ADDRESS = 3
 NEW_PASSWORD = "correct horse battery staple"
@@ -47,30 +45,10 @@ class Site:
     redis: redis.Redis
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
-def _postgres_or_skip() -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(exc).__name__})")
-    finally:
-        admin.dispose()
 
 
-def _redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=3, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(exc).__name__})")
-    return client
 
 
 def _wait(base: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
@@ -87,8 +65,8 @@ def _wait(base: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    _postgres_or_skip()
-    client = _redis_or_skip()
+    postgres_or_skip()
+    client = redis_or_skip(REDIS_URL)
     client.flushdb()
     tmp = tmp_path_factory.mktemp("two-instances")
     name = f"testimony_two_{secrets.token_hex(6)}"
@@ -127,7 +105,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert password and uri, init.stdout
         bases = []
         for label in ("a", "b"):
-            port = _free_port()
+            port = free_port()
             log = tmp / f"{label}.log"
             procs.append(
                 subprocess.Popen(
