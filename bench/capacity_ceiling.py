@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template, url_for
 
-from testimony import publishing
+from testimony import approved, publishing
 from testimony.markdown import paragraphs, plain, render
 from testimony.public import iso, long_date, month_name
 
@@ -55,6 +55,7 @@ def _load(path: str) -> tuple[Any, list[Any]]:
             public_id=c["public_id"],
             text=c["text"],
             withdrawn=c["withdrawn"],
+            sealed_text=None,  # published: the wording is plain text
             in_reply_to_id=None,
             themes=[SimpleNamespace(**t) for t in c["themes"]],
             digest=digest,
@@ -90,6 +91,7 @@ app.add_template_filter(iso, "iso")
 app.add_template_filter(render, "markdown")
 app.add_template_filter(paragraphs, "paragraphs")
 app.add_template_filter(plain, "plain")
+app.add_template_filter(approved.text_of, "wording")
 app.jinja_env.globals.update(
     withdrawn_note=publishing.WITHDRAWN_NOTE,
     month_name=month_name,

@@ -255,6 +255,12 @@ class Server:
     name: str
     base: str
     proc: subprocess.Popen[bytes]
+    error_log: Path
+
+    def last_errors(self, lines: int = 5) -> str:
+        with contextlib.suppress(OSError):
+            return " | ".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
 
 
 def start_server(
@@ -270,19 +276,19 @@ def start_server(
     }
     cmd = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *(extra or []), app]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return Server(name, f"http://127.0.0.1:{port}", proc)
+    return Server(name, f"http://127.0.0.1:{port}", proc, tmp / f"{name}-error.log")
 
 
 def wait_ready(server: Server, path: str = "/", limit: float = 120) -> None:
     end = time.monotonic() + limit
     while time.monotonic() < end:
         if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.proc.returncode}")
+            raise RuntimeError(f"{server.name} exited with {server.proc.returncode}: {server.last_errors()}")
         with contextlib.suppress(requests.RequestException):
             if requests.get(server.base + path, timeout=5).status_code < 500:
                 return
         time.sleep(0.3)
-    raise RuntimeError(f"{server.name} did not answer within {limit} s")
+    raise RuntimeError(f"{server.name} did not answer within {limit} s: {server.last_errors()}")
 
 
 def stop_server(server: Server) -> None:
