@@ -268,7 +268,10 @@ def search_page() -> str:
     if theme_slug and publishing.find_theme(theme_slug) is None:
         theme_slug = None
     page = _page_number()
-    results = search.search(query, theme=theme_slug, page=page, per_page=PER_PAGE) if query else None
+    order = search.Order.RELEVANCE if request.args.get("order") == "relevance" else search.Order.NEWEST
+    results = (
+        search.search(query, theme=theme_slug, page=page, per_page=PER_PAGE, order=order) if query else None
+    )
     all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
     return render_template(
         "public/search.html",
@@ -276,6 +279,7 @@ def search_page() -> str:
         theme=theme_slug,
         themes=all_themes,
         results=results,
+        order=order,
         page=page,
         pages=_pages(results.total) if results else 1,
     )

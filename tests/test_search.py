@@ -3,6 +3,7 @@ withdrawn is ever found. Runs on SQLite FTS5 and PostgreSQL full-text search ali
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import Flask
@@ -54,8 +55,33 @@ def test_ranking_puts_the_better_match_first(app: Flask, client: FlaskClient) ->
         ["A long piece about many things, mentioning the rota once among pay, training and sickness."],
         title="Rota light",
     )
-    html = results(client, "rota")
+    html = results(client, "rota", order="relevance")
     assert html.index("Nothing but") < html.index("mentioning")
+    assert "Best match first</a>" not in html and ">Newest first</a>" in html
+
+
+def test_newest_first_by_default(app: Flask, client: FlaskClient) -> None:
+    # Newest first needs no ranking of every match, so a broad word stays quick however big
+    # the archive grows (make bench); best match is one link away.
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    make_digest(app, ["Rota, rota, rota: the rota is all we talk about."], title="Old", when=now - dt.timedelta(days=9))
+    make_digest(app, ["The rota came up once this month."], title="New", when=now - dt.timedelta(days=1))
+    html = results(client, "rota")
+    assert html.index("came up once") < html.index("all we talk about")
+    assert "Newest first · <a" in html and "order=relevance" in html
+
+
+def test_counting_stops_at_the_limit(app: Flask, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    make_digest(app, [f"Night shift number {n} was short again." for n in range(3)])
+    html = results(client, "shift")
+    assert "More than 2 results for" in html and "Showing the first 2" in html
+    assert hit_count(results(client, "number -shift")) == 0
+    with app.app_context():
+        found = search.search("shift", per_page=10)
+        assert (found.total, found.more, len(found.hits)) == (2, True, 3)
+        exact = search.search('"number 1"', per_page=10)
+        assert (exact.total, exact.more) == (1, False)
 
 
 def test_hostile_queries_do_not_break_anything(app: Flask, client: FlaskClient) -> None:
