@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import func, select
 
 from testimony import publishing
@@ -97,6 +97,9 @@ def cached_page(key: str, render: Callable[[], str]) -> str:
     FLASK_PUBLIC_PAGE_CACHE=false turns it off (make bench measures the page both ways)."""
     if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
         return render()
+    # Pages hold absolute addresses (permalinks, feed links): a page made for the onion address
+    # must never be served on the clear-web name, or the other way round.
+    key = f"{request.host_url}|{key}"
     version = public_version(publishing.now())
     pages: OrderedDict[str, tuple[tuple[Any, ...], str]] = current_app.extensions.setdefault(
         PAGES_KEY, OrderedDict()

@@ -311,7 +311,10 @@ def _months_arg() -> int:
 
 @bp.get("/feed.atom")
 def feed() -> Response:
-    return Response(feeds.site_feed(), mimetype="application/atom+xml")
+    # Feed readers poll: the same document for everyone until the public set changes, and a
+    # reader that already has it gets 304 (feeds of 100,000 contributions took 0.4 s to build).
+    atom = listing.cached_page("feed:site", lambda: feeds.site_feed().decode("utf-8"))
+    return _atom(atom)
 
 
 @bp.get("/themes/<slug>/feed.atom")
@@ -319,7 +322,15 @@ def theme_feed(slug: str) -> Response:
     found = publishing.find_theme(slug)
     if found is None:
         abort(404)
-    return Response(feeds.theme_feed(found), mimetype="application/atom+xml")
+    atom = listing.cached_page(f"feed:theme:{slug}", lambda: feeds.theme_feed(found).decode("utf-8"))
+    return _atom(atom)
+
+
+def _atom(document: str) -> Response:
+    response = Response(document, mimetype="application/atom+xml")
+    response.add_etag()
+    response.make_conditional(request)  # in place: 304 when the reader's copy is current
+    return response
 
 
 def permalink(contribution: Contribution) -> str:

@@ -69,3 +69,26 @@ def test_pages_announce_their_feeds(app: Flask, client: FlaskClient) -> None:
 
 def test_empty_feed_is_still_valid(client: FlaskClient) -> None:
     assert parse(client, "/feed.atom").entries == []
+
+
+def test_feed_is_reused_until_something_is_published_and_answers_304(app: Flask, client: FlaskClient) -> None:
+    make_digest(app, ["First words."], title="First digest")
+    first = client.get("/feed.atom")
+    etag = first.headers["ETag"]
+    assert client.get("/feed.atom", headers={"If-None-Match": etag}).status_code == 304
+    make_digest(app, ["Second words."], title="Second digest")
+    # The cached document is not served once the public set has changed.
+    feed = parse(client, "/feed.atom")
+    assert [e.title for e in feed.entries] == ["Second digest", "First digest"]
+    assert client.get("/feed.atom", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_cached_pages_keep_the_address_they_were_asked_on(app: Flask, client: FlaskClient) -> None:
+    # The onion service and the clear-web name share one app; neither gets the other's links.
+    slug, _ = make_digest(app, ["Words on two addresses."], title="Two names")
+    for path in ("/feed.atom", f"/d/{slug}"):
+        clear = client.get(path, base_url="https://testimony.example").get_data(as_text=True)
+        onion = client.get(path, base_url="http://abcdefghij.onion").get_data(as_text=True)
+        assert "abcdefghij.onion" not in clear and "testimony.example" not in onion
+    feed = client.get("/feed.atom", base_url="http://abcdefghij.onion").get_data(as_text=True)
+    assert "http://abcdefghij.onion/d/" in feed  # the feed's links are absolute: the check can see them
