@@ -13,11 +13,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,16 +25,13 @@ from typing import Any
 
 import requests
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.pool import NullPool
 
 from testimony import codenames, create_app, instance_keys, sealing, submissions
 from testimony.db import db
 from testimony.models import BlobKind, Recipient, SealedBlob, Submission
 from testimony.text import clean
-from tests.servers import free_port
+from tests.servers import BIN, ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 CODENAME = re.compile(r'<p class="codename"[^>]*><code>([a-z ]+)</code>')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 # The deliberate refusal of testimony/submit.py when the database fails: nothing was stored.
@@ -79,20 +74,6 @@ def database_answers(url: str) -> str | None:
     return None
 
 
-@contextmanager
-def throwaway_database(admin_url: str) -> Iterator[str]:
-    """A new, empty database on the server at admin_url, dropped afterwards. Yields its URL."""
-    name = f"testimony_faults_{uuid.uuid4().hex[:12]}"
-    # No pool: a connection kept from before a restart of the server would be dead at the drop.
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield re.sub(r"/[^/]*$", f"/{name}", admin_url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def postgres_binaries() -> Path | None:

@@ -1,18 +1,39 @@
-"""What the tests that start real servers share: free ports, and skipping with the reason when
-PostgreSQL or Redis does not answer (test_two_instances.py, test_canaries.py, test_faults.py)."""
+"""What the tests that start real servers share (test_two_instances.py, test_canaries.py,
+test_faults.py): free ports, skipping with the reason when PostgreSQL or Redis does not answer,
+throwaway databases, `flask init` and waiting for gunicorn to answer."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import redis
+import requests
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# Argon2id at its cheapest, as environment for a server: these tests check behaviour;
+# `make bench` measures the real cost.
+CHEAP_ARGON2_ENV = {
+    "FLASK_CODENAME_ARGON2_TIME_COST": "1",
+    "FLASK_CODENAME_ARGON2_MEMORY_KIB": "64",
+    "FLASK_MODERATOR_ARGON2_TIME_COST": "1",
+    "FLASK_MODERATOR_ARGON2_MEMORY_KIB": "64",
+}
 
 
 def free_port() -> int:
@@ -39,3 +60,49 @@ def redis_or_skip(url: str) -> redis.Redis:
     except redis.RedisError as exc:
         pytest.skip(f"Redis not reachable at {url} ({type(exc).__name__})")
     return client
+
+
+@contextmanager
+def throwaway_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "testimony") -> Iterator[str]:
+    """A new, empty database on the server at admin_url, dropped afterwards. Yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    # No pool: a connection kept from before a restart of the server would be dead at the drop.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", admin_url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flask_init(env: dict[str, str]) -> tuple[str, str]:
+    """Run `flask init` for the instance `env` names; returns the first admin's one-time
+    password and TOTP enrolment URI."""
+    init = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "init", "--admin-name", "admin"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    password = re.search(r"One-time password: (\S+)", init.stdout)
+    uri = re.search(r"TOTP enrolment URI: (\S+)", init.stdout)
+    assert password and uri, init.stdout
+    return password.group(1), uri.group(1)
+
+
+def wait_until_answering(base: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
+    """Wait for gunicorn at `base` to answer; fail if it exits or the deadline passes."""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn for {base} exited with {proc.returncode}")
+        try:
+            requests.get(base + "/", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn for {base} did not answer in time")

@@ -29,7 +29,6 @@ import shutil
 import sqlite3
 import string
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +39,19 @@ import pytest
 import redis
 import requests
 from requests.adapters import HTTPAdapter
-from sqlalchemy import create_engine, text
 
-from tests.servers import POSTGRES_ADMIN_URL, free_port, postgres_or_skip, redis_or_skip
+from tests.servers import (
+    BIN,
+    CHEAP_ARGON2_ENV,
+    ROOT,
+    flask_init,
+    free_port,
+    postgres_or_skip,
+    redis_or_skip,
+    throwaway_database,
+    wait_until_answering,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_CANARY_REDIS_URL", "redis://127.0.0.1:6379/12")
 NEW_PASSWORD = "correct horse battery staple"
 SOURCE_ADDRESS = "127.0.0.77"
@@ -108,28 +114,14 @@ def _base_env(tmp: Path) -> dict[str, str]:
         # Limits stay on (their counters are part of what Redis holds), high enough for the flows.
         "FLASK_RATELIMIT_PER_ADDRESS": "1000 per hour",
         "FLASK_RATELIMIT_STATUS_PER_ADDRESS": "1000 per hour",
-        # Argon2id at its cheapest: this checks where text goes, `make bench` measures the cost.
-        "FLASK_CODENAME_ARGON2_TIME_COST": "1",
-        "FLASK_CODENAME_ARGON2_MEMORY_KIB": "64",
-        "FLASK_MODERATOR_ARGON2_TIME_COST": "1",
-        "FLASK_MODERATOR_ARGON2_MEMORY_KIB": "64",
+        **CHEAP_ARGON2_ENV,
     }
 
 
 def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str, str, str]:
     """`flask init`, then gunicorn; returns the process, its base URL, the admin's one-time
     password and TOTP URI."""
-    init = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", "init", "--admin-name", "admin"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    password = re.search(r"One-time password: (\S+)", init.stdout)
-    uri = re.search(r"TOTP enrolment URI: (\S+)", init.stdout)
-    assert password and uri, init.stdout
+    one_time, uri = flask_init(env)
     port = free_port()
     with open(tmp / "stdout.log", "wb") as out, open(tmp / "stderr.log", "wb") as err:
         proc = subprocess.Popen(
@@ -140,19 +132,12 @@ def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str
             stderr=err,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 45
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            requests.get(base + "/", timeout=2)
-            break
-        except requests.RequestException:
-            if time.monotonic() > deadline:
-                proc.terminate()
-                raise
-            time.sleep(0.2)
-    return proc, base, password.group(1), uri.group(1)
+    try:
+        wait_until_answering(base, proc, time.monotonic() + 45)
+    except RuntimeError:
+        _stop(proc)
+        raise
+    return proc, base, one_time, uri
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -312,33 +297,26 @@ def _postgres_run(tmp: Path, canaries: dict[str, str]) -> Run:
     client = redis_or_skip(REDIS_URL)
     dump_binary = _pg_dump()
     client.flushdb()
-    name = f"testimony_canary_{secrets.token_hex(6)}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES_ADMIN_URL)
-    env = _base_env(tmp) | {"DATABASE_URL": url, "REDIS_URL": REDIS_URL}
-    run = Run("postgresql", canaries)
-    proc = None
-    try:
-        proc, base, one_time, uri = _start(env, tmp)
-        run.codenames = run_every_flow(base, one_time, uri, canaries)
-        run.redis_values = _redis_contents(client)
-        plain_url = url.replace("postgresql+psycopg://", "postgresql://")
-        run.database_dump = subprocess.run(
-            [dump_binary, "--format=plain", "--no-owner", "--dbname", plain_url],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    finally:
-        if proc is not None:
-            _stop(proc)
-        run.files = _read_tree(tmp)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        client.flushdb()
+    with throwaway_database(prefix="testimony_canary") as url:
+        env = _base_env(tmp) | {"DATABASE_URL": url, "REDIS_URL": REDIS_URL}
+        run = Run("postgresql", canaries)
+        proc = None
+        try:
+            proc, base, one_time, uri = _start(env, tmp)
+            run.codenames = run_every_flow(base, one_time, uri, canaries)
+            run.redis_values = _redis_contents(client)
+            plain_url = url.replace("postgresql+psycopg://", "postgresql://")
+            run.database_dump = subprocess.run(
+                [dump_binary, "--format=plain", "--no-owner", "--dbname", plain_url],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        finally:
+            if proc is not None:
+                _stop(proc)
+            run.files = _read_tree(tmp)
+            client.flushdb()
     return run
 
 

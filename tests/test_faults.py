@@ -48,13 +48,10 @@ from tests.faults_support import (
     gunicorn,
     postgres_binaries,
     status_page_says_received,
-    throwaway_database,
 )
 from tests.helpers import CODENAME, send_and_get_codename, status_post, submit
+from tests.servers import POSTGRES_ADMIN_URL, throwaway_database
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SENDS = 500
 CONCURRENCY = 50
 # Far enough in that the workers are busy and warm, early enough that most sends come after.
@@ -71,7 +68,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     why = database_answers(POSTGRES_ADMIN_URL)
     if why:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({why})")
-    with throwaway_database(POSTGRES_ADMIN_URL) as url:
+    with throwaway_database(POSTGRES_ADMIN_URL, "testimony_faults") as url:
         yield url
 
 
@@ -167,7 +164,7 @@ def test_worker_killed_mid_burst_loses_nothing_acknowledged(
 def test_database_restarted_mid_burst_loses_nothing_acknowledged(
     private_cluster: PrivateCluster, tmp_path: Path, mode: str
 ) -> None:
-    with throwaway_database(private_cluster.admin_url) as url, gunicorn(tmp_path, url) as server:
+    with throwaway_database(private_cluster.admin_url, "testimony_faults") as url, gunicorn(tmp_path, url) as server:
         fault = restart_database(private_cluster, mode)
         outcomes = burst(server.base, SENDS, CONCURRENCY, fault, HELD_BACK)
         result = audit(server, outcomes)

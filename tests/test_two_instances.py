@@ -12,24 +12,28 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyotp
 import pytest
 import redis
 import requests
-from sqlalchemy import create_engine, text
 
-from tests.servers import POSTGRES_ADMIN_URL, free_port, postgres_or_skip, redis_or_skip
+from tests.servers import (
+    BIN,
+    CHEAP_ARGON2_ENV,
+    ROOT,
+    flask_init,
+    free_port,
+    postgres_or_skip,
+    redis_or_skip,
+    throwaway_database,
+    wait_until_answering,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_TWO_INSTANCES_REDIS_URL", "redis://127.0.0.1:6379/13")
 PER_ADDRESS = 3
 NEW_PASSWORD = "correct horse battery staple"
@@ -51,16 +55,6 @@ class Site:
 
 
 
-def _wait(base: str, proc: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn for {base} exited with {proc.returncode}")
-        try:
-            requests.get(base + "/", timeout=2)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn for {base} did not answer in time")
 
 
 @pytest.fixture(scope="module")
@@ -69,70 +63,50 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     client = redis_or_skip(REDIS_URL)
     client.flushdb()
     tmp = tmp_path_factory.mktemp("two-instances")
-    name = f"testimony_two_{secrets.token_hex(6)}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    env = {
-        **os.environ,
-        "DATABASE_URL": re.sub(r"/[^/]*$", f"/{name}", POSTGRES_ADMIN_URL),
-        "REDIS_URL": REDIS_URL,
-        # One instance folder: both instances are the same site, with the same keys.
-        "TESTIMONY_INSTANCE_PATH": str(tmp / "instance"),
-        "TESTIMONY_WORKERS": "1",
-        "TESTIMONY_THREADS": "2",
-        # Only A ever redacts (one send); it loads the model on that send rather than both masters at start.
-        "TESTIMONY_WARM_MODEL": "0",
-        "FLASK_RATELIMIT_PER_ADDRESS": f"{PER_ADDRESS} per hour",
-        # Argon2id at its cheapest: this checks behaviour; `make bench` measures the real cost.
-        "FLASK_CODENAME_ARGON2_TIME_COST": "1",
-        "FLASK_CODENAME_ARGON2_MEMORY_KIB": "64",
-        "FLASK_MODERATOR_ARGON2_TIME_COST": "1",
-        "FLASK_MODERATOR_ARGON2_MEMORY_KIB": "64",
-    }
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        init = subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", "init", "--admin-name", "admin"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        password = re.search(r"One-time password: (\S+)", init.stdout)
-        uri = re.search(r"TOTP enrolment URI: (\S+)", init.stdout)
-        assert password and uri, init.stdout
-        bases = []
-        for label in ("a", "b"):
-            port = free_port()
-            log = tmp / f"{label}.log"
-            procs.append(
-                subprocess.Popen(
-                    [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=ROOT,
-                    env={
-                        **env,
-                        "TESTIMONY_BIND": f"127.0.0.1:{port}",
-                        "TESTIMONY_ACCESS_LOG": str(log),
-                        "TESTIMONY_ERROR_LOG": str(log),
-                    },
+    with throwaway_database(prefix="testimony_two") as url:
+        env = {
+            **os.environ,
+            **CHEAP_ARGON2_ENV,
+            "DATABASE_URL": url,
+            "REDIS_URL": REDIS_URL,
+            # One instance folder: both instances are the same site, with the same keys.
+            "TESTIMONY_INSTANCE_PATH": str(tmp / "instance"),
+            "TESTIMONY_WORKERS": "1",
+            "TESTIMONY_THREADS": "2",
+            # Only A ever redacts (one send); it loads the model on that send rather than both masters at start.
+            "TESTIMONY_WARM_MODEL": "0",
+            "FLASK_RATELIMIT_PER_ADDRESS": f"{PER_ADDRESS} per hour",
+        }
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            password, uri = flask_init(env)
+            bases = []
+            for label in ("a", "b"):
+                port = free_port()
+                log = tmp / f"{label}.log"
+                procs.append(
+                    subprocess.Popen(
+                        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                        cwd=ROOT,
+                        env={
+                            **env,
+                            "TESTIMONY_BIND": f"127.0.0.1:{port}",
+                            "TESTIMONY_ACCESS_LOG": str(log),
+                            "TESTIMONY_ERROR_LOG": str(log),
+                        },
+                    )
                 )
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 45
-        for base, proc in zip(bases, procs, strict=True):
-            _wait(base, proc, deadline)
-        yield Site(bases[0], bases[1], "admin", password.group(1), pyotp.parse_uri(uri.group(1)), client)
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        client.flushdb()
+                bases.append(f"http://127.0.0.1:{port}")
+            deadline = time.monotonic() + 45
+            for base, proc in zip(bases, procs, strict=True):
+                wait_until_answering(base, proc, deadline)
+            yield Site(bases[0], bases[1], "admin", password, pyotp.parse_uri(uri), client)
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=30)
+            client.flushdb()
 
 
 def _token(page: str) -> str:
