@@ -13,7 +13,8 @@ Two engines, one results page:
 
 Either way the hits are joined back to contributions and filtered with the publication rule
 (testimony.publishing), so unpublished or withdrawn text can never appear, even if the index
-were stale.
+were stale. Hits come newest first unless best match is asked for (bm25 or ts_rank), and
+counting stops at COUNT_LIMIT, so a search does not slow down as the archive grows.
 
 Both accept the same small query language: words (all must match), "quoted phrases",
 `or` between alternatives, and -word to exclude.
@@ -221,7 +222,7 @@ def search(
         base = base.where(Contribution.themes.any(Theme.slug == theme))
     counted = base.order_by(None).with_only_columns(Contribution.id).limit(COUNT_LIMIT + 1).subquery()
     total = int(db.session.scalar(select(func.count()).select_from(counted)) or 0)
-    newest = [Digest.published_at.desc(), Digest.id.desc(), Contribution.position, Contribution.public_id]
+    newest = publishing.contribution_order()
     rows = db.session.execute(
         base.order_by(*(newest if order == Order.NEWEST else [*ranking, *newest]))
         .limit(per_page)
