@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from moderation.auth import role_required
 from moderation.tags import tag_for
-from testimony.db import db
+from testimony.db import count_up_to, db
 from testimony.models import Role, Status, Submission, SubmissionTag, Theme, utcnow
 
 bp = Blueprint("desk_queue", __name__, url_prefix="/desk")
@@ -55,9 +55,7 @@ def counts() -> dict[str, str]:
     the site's whole history (make bench, capacity_scale); capped, each tab reads at most
     COUNT_CAP + 1 entries of the status index."""
     capped = [
-        select(func.count())
-        .select_from(select(Submission.id).where(Submission.status == status).limit(COUNT_CAP + 1).subquery())
-        .scalar_subquery()
+        count_up_to(select(Submission.id).where(Submission.status == status), COUNT_CAP).scalar_subquery()
         for status, _ in TABS
     ]
     row = db.session.execute(select(*capped)).one()

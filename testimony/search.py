@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, Float, Integer, String, event, func, literal_column, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from testimony.db import db
+from testimony.db import count_up_to, db
 from testimony.models import Contribution, Digest, Theme
 
 FTS_TABLE = "contribution_fts"
@@ -220,8 +220,7 @@ def search(
     )
     if theme:
         base = base.where(Contribution.themes.any(Theme.slug == theme))
-    counted = base.order_by(None).with_only_columns(Contribution.id).limit(COUNT_LIMIT + 1).subquery()
-    total = int(db.session.scalar(select(func.count()).select_from(counted)) or 0)
+    total = int(db.session.scalar(count_up_to(base.with_only_columns(Contribution.id), COUNT_LIMIT)) or 0)
     newest = publishing.contribution_order()
     rows = db.session.execute(
         base.order_by(*(newest if order == Order.NEWEST else [*ranking, *newest]))

@@ -227,3 +227,15 @@ def test_a_response_is_linked_to_the_contribution_it_answers(app: Flask, client:
         assert (
             answer is not None and answer.in_reply_to is not None and answer.in_reply_to.public_id == target
         )
+
+
+def test_queue_tab_counts_stop_at_the_cap(app: Flask, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from moderation import queue
+
+    login_as(app, client, "moderator", "mo")
+    for n in range(3):
+        send_and_get_codename(app.test_client(), f"Item number {n} about the rota.")
+    counts = re.compile(r'<span class="count">([^<]+)</span>')
+    assert counts.findall(client.get("/desk/").get_data(as_text=True))[0] == "3"
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    assert counts.findall(client.get("/desk/").get_data(as_text=True))[0] == "2+"
