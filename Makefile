@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt re
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run serve test bench lint requirements clean
+.PHONY: venv axe run serve test bench lint requirements clean
 
 venv: $(STAMP)
 
@@ -31,8 +31,15 @@ serve: venv
 	$(BIN)/flask --app wsgi init
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: venv
+test: venv axe
 	$(BIN)/python -m pytest
+
+# axe-core for the browser tests, at the version and hash package-lock.json pins. Without npm
+# the browser tests skip and say why (.ci/run installs npm and Chromium first).
+axe: $(if $(shell command -v npm),node_modules/.package-lock.json)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error || echo "could not install axe-core: the browser tests will skip"
 
 bench: venv
 	@set -e; for script in bench/*.sh; do bash "$$script"; done
