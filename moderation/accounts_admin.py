@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from moderation import audit, grants, sessions
+from moderation import grants, sessions
 from moderation.auth import current_user, role_required, unlocked_private_key
-from testimony import accounts
+from testimony import accounts, audit
 from testimony.db import db
 from testimony.models import AuditEvent, KeepTerm, Moderator, Role
 

@@ -15,10 +15,10 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from sqlalchemy import delete, func, select
 from werkzeug.wrappers import Response
 
-from moderation import audit, sessions
 from moderation import second_factor as factor
+from moderation import sessions
 from moderation.session_store import SessionRecord
-from testimony import accounts, crypto
+from testimony import accounts, audit, crypto
 from testimony.db import db
 from testimony.models import LoginFailure, Moderator, Role, utcnow
 

@@ -23,9 +23,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from moderation import audit
 from moderation.auth import current_user, role_required
-from testimony import publishing
+from testimony import audit, publishing
 from testimony.db import db
 from testimony.demo import slugify
 from testimony.models import Contribution, Digest, DigestKind, Role, Theme, utcnow

@@ -13,10 +13,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 import nlp
-from moderation import audit, item_state
+from moderation import item_state
 from moderation.auth import current_user, role_required, unlocked_private_key
 from moderation.tags import set_tags
-from testimony import approved, highlight, sealing, submissions
+from testimony import approved, audit, highlight, sealing, submissions
 from testimony.db import db
 from testimony.models import (
     Author,

@@ -86,7 +86,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Check the hash chain of the audit log; exit 1 if it is broken."""
-    from moderation import audit
+    from testimony import audit
 
     problems = audit.verify()
     if not problems:

@@ -4,7 +4,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import delete, select, update
 
-from moderation import audit
+from testimony import audit
 from testimony.db import db
 from testimony.models import AuditEvent
 
