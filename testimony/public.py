@@ -291,15 +291,15 @@ def trends_page() -> str:
     return render_template(
         "public/trends.html",
         data=data,
-        svg=trends.svg(data),
-        svg_narrow=trends.svg(data, columns=1, ident="trends-narrow"),
+        charts=[trends.chart(data), trends.chart(data, columns=1, ident="trends-narrow")],
     )
 
 
 @bp.get("/trends.svg")
 def trends_svg() -> Response:
     data = trends.monthly_counts(months=_months_arg())
-    return Response(trends.svg(data, standalone=True), mimetype="image/svg+xml")
+    svg = render_template("public/trends_chart.svg", chart=trends.chart(data), standalone=True)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 def _months_arg() -> int:

@@ -1,9 +1,9 @@
-"""Trends: published contributions per theme per month, as data and as a server-side SVG.
+"""Trends: published contributions per theme per month, as data and as a chart's geometry.
 
-The chart is small multiples (one small bar chart per theme, all on the same scale), drawn
-here as plain SVG with presentation attributes only: no script, no inline style, so it works
-under the site's Content Security Policy and without JavaScript. The page puts the same
-numbers in a table beside it.
+The chart is small multiples (one small bar chart per theme, all on the same scale), drawn by
+the template `templates/public/trends_chart.svg` as plain SVG with presentation attributes only:
+no script, no inline style, so it works under the site's Content Security Policy and without
+JavaScript. The page puts the same numbers in a table beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from testimony import publishing
@@ -93,73 +92,95 @@ def monthly_counts(months: int = 12, when: dt.datetime | None = None) -> TrendDa
     return data
 
 
-# ---- drawing ---------------------------------------------------------------------------------
+# ---- chart layout ----------------------------------------------------------------------------
+# Geometry only: templates/public/trends_chart.svg draws it (no markup is built in Python).
 
 COLUMNS = 3
 PANEL_W, PANEL_H = 240, 132
 PLOT_TOP, PLOT_H = 44, 60
 PAD = 12
-BAR = "#1f4e79"
-EMPTY = "#d9d5cc"
-INK = "#1d1d1f"
-MUTED = "#555555"
 
 
-def svg(
-    data: TrendData, *, standalone: bool = False, columns: int = COLUMNS, ident: str = "trends"
-) -> Markup:
-    """The chart; `columns` panels across (the page draws 3 for wide screens, 1 for phones)."""
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    x: int
+    y: int
+    name: str
+    total: int
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart's geometry. `ident` prefixes its element ids, so two charts on one page
+    (wide and narrow) each label themselves for screen readers."""
+
+    ident: str
+    columns: int
+    width: int
+    height: int
+    span: str
+    first_month: str
+    last_month: str
+    peak: int
+    total: int
+    panels: list[Panel]
+    baseline: int = PLOT_TOP + PLOT_H
+    pad: int = PAD
+    panel_width: int = PANEL_W
+
+
+def chart(data: TrendData, *, columns: int = COLUMNS, ident: str = "trends") -> Chart:
+    """Small multiples: one bar chart per theme, `columns` across, all on the same scale."""
     rows = max(1, -(-len(data.themes) // columns))
-    width, height = columns * PANEL_W, rows * PANEL_H + 8
     peak = max(1, data.peak)
-    n = max(1, len(data.months))
-    slot = (PANEL_W - 2 * PAD) / n
-    bar_w = max(1.0, slot * 0.7)
-    span = f"{month_label(data.months[0])} to {month_label(data.months[-1])}" if data.months else ""
-    out: list[str] = []
-    ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
-    out.append(
-        f'<svg{ns} class="trends-chart trends-{columns}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'role="img" aria-labelledby="{ident}-title {ident}-desc" font-family="system-ui, sans-serif">'
-    )
-    out.append(
-        f'<title id="trends-title">Published contributions per theme per month, {escape(span)}</title>'
-    )
-    out.append(
-        f'<desc id="{ident}-desc">One small bar chart per theme, all on the same scale (tallest bar: {data.peak}). '
-        f"{data.total} theme filings in all. The table on the page gives every number.</desc>"
-    )
+    slot = (PANEL_W - 2 * PAD) / max(1, len(data.months))
+    bar_w = round(max(1.0, slot * 0.7), 1)
+    baseline = PLOT_TOP + PLOT_H
+    panels = []
     for index, theme in enumerate(data.themes):
-        x0 = (index % columns) * PANEL_W
-        y0 = (index // columns) * PANEL_H
-        total = data.theme_total(theme.slug)
-        out.append(f'<g transform="translate({x0},{y0})">')
-        out.append(
-            f'<text x="{PAD}" y="18" font-size="13" font-weight="600" fill="{INK}">{escape(theme.name)}</text>'
-        )
-        out.append(f'<text x="{PAD}" y="34" font-size="11" fill="{MUTED}">{total} in all</text>')
-        baseline = PLOT_TOP + PLOT_H
-        out.append(
-            f'<line x1="{PAD}" y1="{baseline}" x2="{PANEL_W - PAD}" y2="{baseline}" stroke="{EMPTY}" stroke-width="1"/>'
-        )
+        bars = []
         for m_index, month in enumerate(data.months):
             value = data.count(theme.slug, month)
-            h = round(PLOT_H * value / peak, 1)
-            x = round(PAD + m_index * slot + (slot - bar_w) / 2, 1)
-            y = round(baseline - h, 1)
-            label = f"{theme.name}, {month_label(month)}: {value}"
-            out.append(
-                f'<rect x="{x}" y="{y}" width="{round(bar_w, 1)}" height="{h}" fill="{BAR}">'
-                f"<title>{escape(label)}</title></rect>"
+            height = round(PLOT_H * value / peak, 1)
+            bars.append(
+                Bar(
+                    x=round(PAD + m_index * slot + (slot - bar_w) / 2, 1),
+                    y=round(baseline - height, 1),
+                    width=bar_w,
+                    height=height,
+                    label=f"{theme.name}, {month_label(month)}: {value}",
+                )
             )
-        if data.months:
-            out.append(
-                f'<text x="{PAD}" y="{baseline + 16}" font-size="11" fill="{MUTED}">{month_label(data.months[0])}</text>'
+        panels.append(
+            Panel(
+                x=(index % columns) * PANEL_W,
+                y=(index // columns) * PANEL_H,
+                name=theme.name,
+                total=data.theme_total(theme.slug),
+                bars=bars,
             )
-            out.append(
-                f'<text x="{PANEL_W - PAD}" y="{baseline + 16}" font-size="11" fill="{MUTED}" text-anchor="end">'
-                f"{month_label(data.months[-1])}</text>"
-            )
-        out.append("</g>")
-    out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every piece of text is escaped above
+        )
+    first = month_label(data.months[0]) if data.months else ""
+    last = month_label(data.months[-1]) if data.months else ""
+    return Chart(
+        ident=ident,
+        columns=columns,
+        width=columns * PANEL_W,
+        height=rows * PANEL_H + 8,
+        span=f"{first} to {last}" if data.months else "",
+        first_month=first,
+        last_month=last,
+        peak=data.peak,
+        total=data.total,
+        panels=panels,
+    )

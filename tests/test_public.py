@@ -209,3 +209,18 @@ def test_trends_page_draws_svg_and_table(app: Flask, client: FlaskClient) -> Non
     svg = client.get("/trends.svg")
     assert svg.mimetype == "image/svg+xml" and b"<script" not in svg.data
     assert b"Workload and caseloads, " in svg.data
+
+
+def test_each_trends_chart_is_labelled_by_its_own_title_and_description(app: Flask, client: FlaskClient) -> None:
+    # Two charts share the page (wide and narrow): every aria-labelledby must name ids that exist
+    # exactly once, or a screen reader announces neither chart.
+    make_digest(app, ["One."], themes=("workload",))
+    html = page(client, "/trends")
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    references = re.findall(r'aria-labelledby="([^"]+)"', html)
+    charts = [r for r in references if r.endswith("-desc")]
+    assert len(charts) == 2
+    for reference in charts:
+        for ident in reference.split():
+            assert ident in ids
