@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from flask import Flask
@@ -165,3 +166,28 @@ def test_the_api_is_read_only_and_says_so(client: FlaskClient) -> None:
 
 def test_overlong_query_is_refused(client: FlaskClient) -> None:
     assert get(client, "/api/v1/contributions?q=" + "a" * 201, 400)["error"]["message"]
+
+
+def test_openapi_file_is_served_as_written_and_describes_every_route(app: Flask, client: FlaskClient) -> None:
+    from pathlib import Path
+
+    from testimony import api, search
+
+    served = client.get("/api/v1/openapi.json")
+    on_disk = Path(app.static_folder or "", api.OPENAPI_FILE).read_bytes()
+    assert served.status_code == 200 and served.data == on_disk
+    assert served.mimetype == "application/json"
+    doc = json.loads(on_disk)
+    # Every data route of the blueprint is documented (the index, the document and the JSON
+    # fallback for unknown addresses are not operations).
+    routes = {
+        rule.rule.removeprefix("/api/v1").replace("<slug>", "{id}").replace("<public_id>", "{id}")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.index", "api.openapi", "api.fallback")
+    }
+    assert routes == set(doc["paths"])
+    # The limits written in the file are the ones the code enforces.
+    params = {p["name"]: p for p in doc["paths"]["/contributions"]["get"]["parameters"]}
+    assert params["limit"]["schema"]["maximum"] == api.MAX_LIMIT
+    assert params["limit"]["schema"]["default"] == api.DEFAULT_LIMIT
+    assert params["q"]["schema"]["maxLength"] == search.MAX_QUERY
