@@ -240,7 +240,9 @@ def withdraw(app: Flask, codename: str) -> tuple[int, str]:
     return status_post(app.test_client(), codename, action="withdraw", confirm="yes")
 
 
-def sent_and_opened(app: Flask, moderator: FlaskClient, body: str = TEXT) -> tuple[str, str, int, dict[str, str]]:
+def sent_and_opened(
+    app: Flask, moderator: FlaskClient, body: str = TEXT
+) -> tuple[str, str, int, dict[str, str]]:
     codename = send_and_get_codename(app.test_client(), body)
     public_id, submission_id = submission_for(app, codename)
     return codename, public_id, submission_id, opened(moderator, public_id)
@@ -305,7 +307,9 @@ def test_approval_held_at_the_audit_lock_loses_to_a_withdrawal_on_postgresql(app
     assert_nothing_live_for_withdrawn(app)
     # Nothing the moderator's lost request did stayed in the audit trail.
     with app.app_context():
-        actions = db.session.scalars(text("SELECT action FROM audit_events WHERE item = :i"), {"i": public_id})
+        actions = db.session.scalars(
+            text("SELECT action FROM audit_events WHERE item = :i"), {"i": public_id}
+        )
         assert "approve" not in list(actions)
 
 
@@ -521,7 +525,7 @@ def test_withdrawal_between_reading_and_publishing_a_digest_refuses_publication(
     # The withdrawn words were not written back, in the clear, by the publication.
     assert_nothing_live_for_withdrawn(app)
     published, rows = digest_state(app, digest_id)
-    assert dict((r[0], r[1:]) for r in rows)[gone] == (True, "", False)
+    assert {r[0]: r[1:] for r in rows}[gone] == (True, "", False)
     # Publication was refused, and the editor told why.
     assert not published
     assert code == 409, code
@@ -557,7 +561,7 @@ def test_withdrawal_waiting_for_a_publication_takes_it_down_on_postgresql(
     assert s_code == 200 and "published" in s_page and TAKEN_DOWN in s_page
     published, rows = digest_state(app, digest_id)
     assert published
-    assert dict((r[0], r[1:]) for r in rows) == {gone: (True, "", False), kept: (False, OTHER, False)}
+    assert {r[0]: r[1:] for r in rows} == {gone: (True, "", False), kept: (False, OTHER, False)}
     final = row(app, submission_id)
     assert final is not None and final.status == Status.WITHDRAWN
     assert_nothing_live_for_withdrawn(app)
@@ -573,9 +577,10 @@ def test_withdrawal_just_after_publication_says_it_was_taken_down(
     digest_id = new_digest(app, editor, "Nights", [gone])
     assert publish(editor, digest_id, publish_form(edit_page(editor, digest_id)))[0] == 302
     assert MARK in app.test_client().get(f"/c/{gone}").get_data(as_text=True)
+    assert gone in app.test_client().get(f"/search?q={MARK}").get_data(as_text=True)
     code, page = withdraw(app, codename)
     assert code == 200 and "published" in page and TAKEN_DOWN in page
-    assert MARK not in app.test_client().get(f"/search?q={MARK}").get_data(as_text=True)
+    assert gone not in app.test_client().get(f"/search?q={MARK}").get_data(as_text=True)
     assert_nothing_live_for_withdrawn(app)
     final = row(app, submission_id)
     assert final is not None and final.status == Status.WITHDRAWN
@@ -604,6 +609,6 @@ def test_a_scheduled_digest_is_not_published_with_a_withdrawn_contribution(
         published, skipped = publishing.publish_due(utcnow() + dt.timedelta(days=401))
         db.session.commit()
         assert published == [] and len(skipped) == 1 and "withdrawn" in skipped[0][1]
-    published_, rows = digest_state(app, digest_id)
+    published_, _rows = digest_state(app, digest_id)
     assert not published_
     assert_nothing_live_for_withdrawn(app)
