@@ -109,9 +109,11 @@ def _claim(submission: Submission) -> None:
     try:
         if lifecycle.claim(submission, moderator_id=me.id, actor=me.name, until=utcnow() + CLAIM_FOR):
             db.session.commit()
-    except lifecycle.StateConflict:
+    except lifecycle.StateConflict as conflict:
         # Someone else claimed or changed it a moment ago: show it as it is now, unclaimed by us.
         db.session.rollback()
+        if conflict.status is None:
+            abort(404)
         db.session.refresh(submission)
 
 

@@ -15,11 +15,13 @@ Where a form carries no version (the submitter's status page), the row is locked
 state read under the lock (`lock`): SELECT ... FOR NO KEY UPDATE on PostgreSQL; on SQLite, which
 has no row locks, a write that takes the database's single write lock until commit.
 
-Lock order, the same everywhere so that no two requests wait for each other: the audit chain
-(desk actions only), then the submission row, then its blobs, tags and contributions. Digests
-come before submissions (testimony/publishing.py). A desk action records its audit row *before*
-its conditional write: while it waits for the audit lock it holds nothing of the item, so a
-submitter withdrawing meanwhile is not kept waiting, and the action then finds the item withdrawn.
+Lock order, so that no two requests wait for each other in a circle: a submission row before its
+blobs, tags and contributions; a digest before its contributions' submissions
+(testimony/publishing.py). A review action records its audit row *before* its conditional write:
+while it waits for the audit lock it holds nothing of the item, so a submitter withdrawing
+meanwhile is not kept waiting, and the action then finds the item withdrawn. An editor's
+publication records its audit row last, holding approved submissions; review actions only ever
+lock open ones, so the two never wait for each other.
 
 Submitter-side changes (a reply, a withdrawal) are not written to the audit trail: its rows carry
 a time to the microsecond, and dates a submitter leaves are days (docs/THREAT_MODEL.md).
