@@ -7,6 +7,12 @@ them by hand (numbers, or up and down buttons: no script needed). A single contr
 out on its own ("In case you missed it"). Published digests are not edited here.
 
 Every change is audited. Audit rows carry the digest's slug, never contributed text.
+
+Every change first moves the digest's version on in one conditional statement
+(testimony/publishing.py: lock_draft), so nothing is changed in a digest published meanwhile. The
+publish and schedule forms carry the version the editor saw: a digest that changed since is not
+published (or scheduled) but shown again, with what happened. Changing a scheduled digest
+cancels its schedule, so what publishes itself is what the editor who scheduled it saw.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from moderation.auth import current_user, role_required
-from testimony import audit, publishing
+from testimony import audit, lifecycle, publishing
 from testimony.db import db
 from testimony.demo import slugify
 from testimony.models import Contribution, Digest, DigestKind, Role, Theme, utcnow
@@ -81,6 +87,7 @@ def publish_due(now: dt.datetime | None = None) -> tuple[list[Digest], list[tupl
 def publish_due_command() -> None:
     """Publish every scheduled digest whose time has come (and none before its time)."""
     published, skipped = publish_due()
+    db.session.commit()
     for digest in published:
         click.echo(f"Published {digest.slug}")
     for digest, reason in skipped:
@@ -145,9 +152,17 @@ def _renumber(digest: Digest, ordered: list[Contribution]) -> None:
     digest.updated_at = utcnow()
 
 
-def _editable(digest: Digest) -> None:
-    if digest.published_at is not None:
-        raise FormProblem("This digest is published; it can no longer be changed here.")
+def _change(digest: Digest) -> str:
+    """Start changing a draft (refused if it was published meanwhile). Returns what to add to
+    the editor's message."""
+    if publishing.change_draft(digest):
+        return " It was scheduled: changing it cancelled the schedule. Schedule it again when it is ready."
+    return ""
+
+
+def _seen_version() -> int:
+    """The digest version the editor's form showed; 0 (never a version) if it did not say."""
+    return lifecycle.parse_version(request.form.get("version")) or 0
 
 
 # ---- views -----------------------------------------------------------------------------------
@@ -295,6 +310,9 @@ def _act(digest_id: int, action: Callable[[Digest], str]) -> Any:
     digest = _digest(digest_id)
     try:
         message = action(digest)
+    except publishing.DigestChanged as exc:
+        db.session.rollback()
+        return _edit_page(_digest(digest_id), error=str(exc), status=409)
     except (FormProblem, publishing.PublishError) as exc:
         db.session.rollback()
         return _edit_page(_digest(digest_id), error=str(exc), status=400)
@@ -307,12 +325,13 @@ def _act(digest_id: int, action: Callable[[Digest], str]) -> Any:
 @role_required(Role.EDITOR)
 def details(digest_id: int) -> Any:
     def change(digest: Digest) -> str:
-        _editable(digest)
-        digest.title, digest.intro_markdown = _title_and_intro()
+        title, intro = _title_and_intro()
+        cancelled = _change(digest)
+        digest.title, digest.intro_markdown = title, intro
         digest.themes = _themes_from_form()
         digest.updated_at = utcnow()
         _record("digest_edited", digest, f"{len(digest.themes)} themes")
-        return "Saved."
+        return "Saved." + cancelled
 
     return _act(digest_id, change)
 
@@ -321,10 +340,10 @@ def details(digest_id: int) -> Any:
 @role_required(Role.EDITOR)
 def add(digest_id: int) -> Any:
     def change(digest: Digest) -> str:
-        _editable(digest)
         wanted = request.form.getlist("contribution")
         if not wanted:
             raise FormProblem("Tick the contributions to add.")
+        cancelled = _change(digest)
         if digest.kind == DigestKind.SINGLE and len(digest.contributions) + len(wanted) > 1:
             raise FormProblem("A single post carries exactly one contribution.")
         rows = list(
@@ -338,7 +357,11 @@ def add(digest_id: int) -> Any:
         digest.updated_at = utcnow()
         _record("digest_contributions_added", digest, f"{added} added")
         missed = len(wanted) - added
-        return f"Added {added}." + (f" {missed} had been taken or withdrawn meanwhile." if missed else "")
+        return (
+            f"Added {added}."
+            + (f" {missed} had been taken or withdrawn meanwhile." if missed else "")
+            + cancelled
+        )
 
     return _act(digest_id, change)
 
@@ -349,14 +372,14 @@ def order(digest_id: int) -> Any:
     """One form, several buttons: save typed positions, move one up or down, or remove one."""
 
     def change(digest: Digest) -> str:
-        _editable(digest)
+        cancelled = _change(digest)
         current = list(digest.contributions)
         by_id = {c.public_id: c for c in current}
         if (target := request.form.get("remove")) in by_id:
             publishing.remove_from_digest(by_id[target])
             _renumber(digest, [c for c in current if c.public_id != target])
             _record("digest_contribution_removed", digest)
-            return "Removed; it is back among the approved contributions."
+            return "Removed; it is back among the approved contributions." + cancelled
         for button, step in (("up", -1), ("down", 1)):
             if (target := request.form.get(button)) in by_id:
                 i = current.index(by_id[target])
@@ -364,7 +387,7 @@ def order(digest_id: int) -> Any:
                 current[i], current[j] = current[j], current[i]
                 _renumber(digest, current)
                 _record("digest_reordered", digest)
-                return "Moved."
+                return "Moved." + cancelled
         keyed = []
         for index, c in enumerate(current):
             try:
@@ -374,7 +397,7 @@ def order(digest_id: int) -> Any:
             keyed.append((wanted, index, c))
         _renumber(digest, [c for _, _, c in sorted(keyed, key=lambda k: (k[0], k[1]))])
         _record("digest_reordered", digest)
-        return "Order saved."
+        return "Order saved." + cancelled
 
     return _act(digest_id, change)
 
@@ -383,7 +406,7 @@ def order(digest_id: int) -> Any:
 @role_required(Role.EDITOR)
 def publish(digest_id: int) -> Any:
     def change(digest: Digest) -> str:
-        publishing.publish(digest, publishing.now())
+        publishing.publish(digest, publishing.now(), seen_version=_seen_version())
         _record(
             "digest_published", digest, f"{sum(not c.withdrawn for c in digest.contributions)} contributions"
         )
@@ -399,7 +422,7 @@ def schedule(digest_id: int) -> Any:
         when = parse_local_time(request.form.get("when", ""))
         if when <= publishing.now():
             raise FormProblem("Choose a time in the future, or publish now.")
-        publishing.schedule(digest, when)
+        publishing.schedule(digest, when, seen_version=_seen_version())
         _record("digest_scheduled", digest, f"for {when.isoformat(timespec='minutes')} UTC")
         return f"Scheduled for {local_input_value(when).replace('T', ' at ')} (UK time)."
 
@@ -421,8 +444,11 @@ def unschedule(digest_id: int) -> Any:
 @role_required(Role.EDITOR)
 def delete(digest_id: int) -> Any:
     digest = _digest(digest_id)
-    if digest.published_at is not None:
-        return _edit_page(digest, error="Published digests cannot be deleted.", status=400)
+    try:
+        publishing.lock_draft(digest)
+    except publishing.PublishError:
+        db.session.rollback()
+        return _edit_page(_digest(digest_id), error="Published digests cannot be deleted.", status=400)
     for contribution in list(digest.contributions):
         publishing.remove_from_digest(contribution)
     _record("digest_deleted", digest, digest.slug)

@@ -1,12 +1,17 @@
 """Reviewing one item: claim, adjust redactions, edit wording, themes, and decide.
 
-Every form carries the item's version. A write based on an older version is refused with a
-conflict page, so two moderators can never silently overwrite each other.
+Every form carries the item's version. Each action is carried out by testimony/lifecycle.py as
+one conditional write on that version (and on the item still being open and not held by someone
+else), so a moderator can never silently overwrite another moderator or the submitter: a write
+that loses gets the conflict page, saying what happened instead. Each handler checks its form
+first, then makes the lifecycle write, then adds what goes with it (a draft, a message, a
+contribution): so a refused write leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,7 +21,7 @@ import nlp
 from moderation import item_state
 from moderation.auth import current_user, role_required, unlocked_private_key
 from moderation.tags import set_tags
-from testimony import approved, audit, highlight, sealing, submissions
+from testimony import approved, highlight, lifecycle, sealing, submissions
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -27,7 +32,6 @@ from testimony.models import (
     Status,
     Submission,
     Theme,
-    today,
     utcnow,
 )
 from testimony.text import clean
@@ -43,13 +47,44 @@ DECLINE_REASONS: dict[str, str] = {
     "duplicate": "It repeats something you already sent.",
     "other": "Another reason, explained in the note.",
 }
-OPEN_STATUSES = {Status.RECEIVED, Status.IN_REVIEW, Status.WAITING}
+OPEN_STATUSES = lifecycle.OPEN
+STATUS_NAMES: dict[str, str] = {
+    Status.RECEIVED: "new",
+    Status.IN_REVIEW: "in review",
+    Status.WAITING: "waiting for the submitter",
+    Status.APPROVED: "approved",
+    Status.PUBLISHED: "published",
+    Status.DECLINED: "declined",
+    Status.WITHDRAWN: "withdrawn",
+}
 
 
 class Conflict(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def explain(conflict: lifecycle.StateConflict, seen_status: str) -> str:
+    """What happened, for the moderator whose change lost."""
+    if conflict.status is None:
+        return "This item no longer exists (retention removed it), so your change was not saved."
+    if conflict.status == Status.WITHDRAWN:
+        return (
+            "The submitter withdrew this testimony while you were working on it, so your change was "
+            "not saved. Everything they sent has been deleted."
+        )
+    if conflict.holder:
+        return f"{conflict.holder} is working on this item, so your change was not saved."
+    if conflict.status != seen_status:
+        now = STATUS_NAMES.get(conflict.status, conflict.status)
+        return f"This item changed while you were working on it: it is now {now}. Your change was not saved."
+    if conflict.status not in OPEN_STATUSES:
+        return "This item has already been decided, so it cannot be changed here."
+    return (
+        "Someone changed this item after you opened it (a moderator saved something, or the "
+        "submitter replied), so your change was not saved."
+    )
 
 
 def _get(public_id: str) -> Submission:
@@ -70,41 +105,23 @@ def _held_by_other(submission: Submission) -> bool:
 
 
 def _claim(submission: Submission) -> None:
-    if _held_by_other(submission) or submission.status not in OPEN_STATUSES:
-        return
     me = current_user()
-    fresh = (
-        submission.claimed_by_id != me.id
-        or not submission.claimed_until
-        or submission.claimed_until <= utcnow()
-    )
-    submission.claimed_by_id, submission.claimed_until = me.id, utcnow() + CLAIM_FOR
-    if submission.status == Status.RECEIVED:
-        audit.record(
-            me.name,
-            "claim",
-            item=submission.public_id,
-            from_status=submission.status,
-            to_status=Status.IN_REVIEW,
-        )
-        submission.status = Status.IN_REVIEW
-        submission.version += 1
-    elif fresh:
-        audit.record(me.name, "claim", item=submission.public_id)
-    db.session.commit()
-
-
-def _check_write(submission: Submission, *, check_claim: bool = True) -> None:
-    """Refuse stale or contested writes."""
     try:
-        version = int(request.form.get("version", ""))
-    except ValueError as exc:
-        raise Conflict("The form did not say which version of the item it was based on.") from exc
-    if version != submission.version:
-        raise Conflict("Someone changed this item after you opened it, so your change was not saved.")
-    if check_claim and _held_by_other(submission):
-        name = submission.claimed_by.name if submission.claimed_by else "another moderator"
-        raise Conflict(f"{name} is working on this item, so your change was not saved.")
+        if lifecycle.claim(submission, moderator_id=me.id, actor=me.name, until=utcnow() + CLAIM_FOR):
+            db.session.commit()
+    except lifecycle.StateConflict as conflict:
+        # Someone else claimed or changed it a moment ago: show it as it is now, unclaimed by us.
+        db.session.rollback()
+        if conflict.status is None:
+            abort(404)
+        db.session.refresh(submission)
+
+
+def _form_version() -> int:
+    version = lifecycle.parse_version(request.form.get("version"))
+    if version is None:
+        raise Conflict("The form did not say which version of the item it was based on.")
+    return version
 
 
 def _can_open(submission: Submission) -> bool:
@@ -167,18 +184,18 @@ def act(public_id: str, action: str) -> Any:
     # they could not open. Releasing a claim (admins only) reads nothing, so it stays open.
     if action != "release" and not _can_open(submission):
         return render_template("desk/no_access.html", item=submission), 403
+    seen_status = submission.status
     try:
-        _check_write(submission, check_claim=action != "release")
-        if action != "release" and submission.status not in OPEN_STATUSES:
-            raise Conflict("This item has already been decided, so it cannot be changed here.")
-        notice = handler(submission)
+        notice = handler(submission, _form_version())
+    except lifecycle.StateConflict as exc:
+        db.session.rollback()
+        return render_template("desk/conflict.html", item=submission, reason=explain(exc, seen_status)), 409
     except Conflict as exc:
         db.session.rollback()
         return render_template("desk/conflict.html", item=submission, reason=exc.reason), 409
     except _FormProblem as exc:
         db.session.rollback()
         return _render(submission, error=str(exc), code=400)
-    submission.version += 1
     db.session.commit()
     flash(notice)
     if submission.status in OPEN_STATUSES:
@@ -205,8 +222,29 @@ def _save_draft(submission: Submission, state: item_state.ItemState) -> None:
     )
 
 
-def _redactions(submission: Submission) -> str:
-    state = _state(submission)
+def _edit(submission: Submission, version: int, audit_action: str, detail: str = "") -> None:
+    me = current_user()
+    lifecycle.edit(
+        submission, audit_action, seen_version=version, moderator_id=me.id, actor=me.name, detail=detail
+    )
+
+
+def _decide(submission: Submission, version: int, action: lifecycle.Action, detail: str = "") -> None:
+    me = current_user()
+    lifecycle.decide(
+        submission, action, seen_version=version, moderator_id=me.id, actor=me.name, detail=detail
+    )
+
+
+def _open_state(submission: Submission, version: int) -> item_state.ItemState:
+    """The item's state, for a handler about to change it: refused at once if the form is stale."""
+    me = current_user()
+    lifecycle.check(submission, seen_version=version, allowed_from=OPEN_STATUSES, moderator_id=me.id)
+    return _state(submission)
+
+
+def _redactions(submission: Submission, version: int) -> str:
+    state = _open_state(submission, version)
     active = set(request.form.getlist("span"))
     before = sum(s.active for s in state.spans)
     for index, span in enumerate(state.spans):
@@ -223,25 +261,20 @@ def _redactions(submission: Submission) -> str:
                 "That passage does not appear in the original exactly as typed (or is already struck)."
             )
     state.rebuild_draft()
-    _save_draft(submission, state)
     after = sum(s.active for s in state.spans)
-    audit.record(
-        current_user().name,
-        "redaction_changed",
-        item=submission.public_id,
-        detail=f"struck {after} (was {before}); added {added}",
-    )
+    _edit(submission, version, "redaction_changed", f"struck {after} (was {before}); added {added}")
+    _save_draft(submission, state)
     return "Redactions saved."
 
 
-def _wording(submission: Submission) -> str:
-    state = _state(submission)
+def _wording(submission: Submission, version: int) -> str:
+    state = _open_state(submission, version)
     draft = clean(request.form.get("draft", ""))
     if not draft:
         raise _FormProblem("The draft cannot be empty.")
     state.draft, state.edited = draft, True
+    _edit(submission, version, "draft_edited")
     _save_draft(submission, state)
-    audit.record(current_user().name, "draft_edited", item=submission.public_id)
     return "Wording saved."
 
 
@@ -250,34 +283,30 @@ def _chosen_themes() -> list[str]:
     return sorted({slug for slug in request.form.getlist("theme") if slug in known})
 
 
-def _themes(submission: Submission) -> str:
-    state = _state(submission)
+def _themes(submission: Submission, version: int) -> str:
+    state = _open_state(submission, version)
     state.themes = _chosen_themes()
+    _edit(submission, version, "themes_set", f"{len(state.themes)} themes")
     _save_draft(submission, state)
     set_tags(submission, state.themes)
-    audit.record(
-        current_user().name, "themes_set", item=submission.public_id, detail=f"{len(state.themes)} themes"
-    )
     return "Themes saved."
 
 
-def _approve(submission: Submission) -> str:
-    state = _state(submission)
+def _approve(submission: Submission, version: int) -> str:
+    state = _open_state(submission, version)
     state.themes = (
         _chosen_themes() if "theme" in request.form or "themes_sent" in request.form else state.themes
     )
     if not state.draft.strip():
         raise _FormProblem("There is no text to approve.")
+    themes = list(db.session.scalars(select(Theme).where(Theme.slug.in_(state.themes))))
+    reply_target = _reply_target(submission)
+    _decide(submission, version, lifecycle.Action.APPROVE)
     set_tags(submission, state.themes)
-    contribution = Contribution(
-        submission_id=submission.id,
-        themes=list(db.session.scalars(select(Theme).where(Theme.slug.in_(state.themes)))),
-        in_reply_to_id=_reply_target(submission),
-    )
+    contribution = Contribution(submission_id=submission.id, themes=themes, in_reply_to_id=reply_target)
     # Still unpublished testimony: kept sealed until its digest is published.
     approved.seal(contribution, state.draft)
     db.session.add(contribution)
-    _decide(submission, Status.APPROVED, "approve")
     return "Approved. An editor can now put it in a digest."
 
 
@@ -287,36 +316,35 @@ def _reply_target(submission: Submission) -> int | None:
     return db.session.scalar(select(Contribution.id).where(Contribution.public_id == submission.in_reply_to))
 
 
-def _decline(submission: Submission) -> str:
+def _decline(submission: Submission, version: int) -> str:
     reason = request.form.get("reason", "")
     if reason not in DECLINE_REASONS:
         raise _FormProblem("Choose a reason for declining.")
     note = clean(request.form.get("note", ""))[:MAX_MESSAGE]
     text = DECLINE_REASONS[reason] + (f"\n\n{note}" if note else "")
+    _decide(submission, version, lifecycle.Action.DECLINE, detail=reason)
     _seal(submission, BlobKind.MESSAGE, {"text": text, "decline": reason}, to_submitter=True)
-    _decide(submission, Status.DECLINED, "decline", detail=reason)
     return "Declined. The submitter will see the reason."
 
 
-def _ask(submission: Submission) -> str:
+def _ask(submission: Submission, version: int) -> str:
     text = _message_text("question")
+    _decide(submission, version, lifecycle.Action.ASK)
     _seal(submission, BlobKind.MESSAGE, {"text": text}, to_submitter=True)
-    _decide(submission, Status.WAITING, "question")
     return "Question sent. The submitter sees it when they check their status."
 
 
-def _note(submission: Submission) -> str:
+def _note(submission: Submission, version: int) -> str:
     text = _message_text("note")
+    _edit(submission, version, "note")
     _seal(submission, BlobKind.NOTE, {"text": text, "by": current_user().name}, to_submitter=False)
-    audit.record(current_user().name, "note", item=submission.public_id)
     return "Note saved."
 
 
-def _release(submission: Submission) -> str:
+def _release(submission: Submission, version: int) -> str:
     if current_user().role != Role.ADMIN:
         abort(403)
-    submission.claimed_by_id, submission.claimed_until = None, None
-    audit.record(current_user().name, "release", item=submission.public_id)
+    lifecycle.release(submission, seen_version=version, actor=current_user().name)
     return "Released."
 
 
@@ -335,23 +363,7 @@ def _message_text(field: str) -> str:
     return text
 
 
-def _decide(submission: Submission, to_status: Status, action: str, detail: str = "") -> None:
-    audit.record(
-        current_user().name,
-        action,
-        item=submission.public_id,
-        from_status=submission.status,
-        to_status=to_status,
-        detail=detail,
-    )
-    submission.status = to_status
-    if to_status == Status.DECLINED:
-        submission.decided_on = today()
-    if to_status != Status.WAITING:
-        submission.claimed_by_id, submission.claimed_until = None, None
-
-
-ACTIONS = {
+ACTIONS: dict[str, Callable[[Submission, int], str]] = {
     "redactions": _redactions,
     "wording": _wording,
     "themes": _themes,

@@ -39,9 +39,12 @@ class RunReport:
 
 
 def run_once(now: dt.datetime | None = None) -> RunReport:
+    """Each job in its own transaction: a failure in one does not undo the others."""
     now = now or utcnow()
     published, skipped = publishing.publish_due(now)
+    db.session.commit()
     purged = retention.purge(now.date())
+    db.session.commit()
     cleared = db.session.execute(
         delete(ModeratorSession).where(ModeratorSession.last_seen_at < now - IDLE_SESSION)
     )

@@ -108,8 +108,9 @@ class Submission(Model):
     # Argon2id(codename, lookup salt); emptied when the submission is withdrawn.
     lookup_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     submitter_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # Both written only by testimony/lifecycle.py, each change one conditional UPDATE.
     status: Mapped[str] = mapped_column(String(32), index=True, default=Status.RECEIVED)
-    # Optimistic locking: every change carries the version it was based on.
+    # Moved on by every change; a desk form carries the version it was based on.
     version: Mapped[int] = mapped_column(Integer, default=1)
     received_on: Mapped[dt.date] = mapped_column(Date, default=today)
     # The day it reached its present final state (declined, withdrawn, published): retention
@@ -281,6 +282,9 @@ class Digest(Model):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Moved on by every change (testimony/publishing.py: lock_draft). The editor's publish and
+    # schedule forms carry it, so what is published is what the editor saw.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     themes: Mapped[list[Theme]] = relationship(secondary=digest_themes, order_by="Theme.name")
     contributions: Mapped[list[Contribution]] = relationship(

@@ -7,6 +7,14 @@ result and API response asks this module, so the rule lives in one place.
 Publication is decoupled from approval: approving creates an unpublished contribution; only an
 editor putting it in a digest and publishing the digest (now, or at a scheduled time through
 `flask digests publish-due`) makes it public. The functions that depend on the time take `now`.
+
+Every change to a draft digest starts with `lock_draft`: one conditional UPDATE that moves the
+digest's version on (and, on PostgreSQL, holds its row until commit). The editor's publish and
+schedule forms carry the version they showed, so a digest that changed since the editor looked is
+never published unseen; and a change arriving after publication finds it published. Publishing
+then locks the contributions' submissions (testimony/lifecycle.py: lock_all), so a withdrawal
+either committed first (and publication is refused) or waits, and then takes the contribution
+down. Lock order: digest, then submissions, then contributions. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -16,11 +24,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from testimony import approved, search
+from testimony import approved, lifecycle, search
 from testimony.db import db
 from testimony.models import Contribution, Digest, DigestKind, Status, Submission, Theme, utcnow
 
@@ -29,6 +37,15 @@ WITHDRAWN_NOTE = "A contribution was withdrawn by its author."
 
 class PublishError(Exception):
     """The digest cannot be published as it stands (the message says why, for editors)."""
+
+
+class DigestChanged(PublishError):
+    """The digest is not as the editor saw it: changed since they looked, or a contribution in
+    it was withdrawn. Nothing was written."""
+
+
+class NotDue(PublishError):
+    """A scheduled digest stopped being due (unscheduled, changed or published meanwhile)."""
 
 
 def now() -> dt.datetime:
@@ -189,43 +206,140 @@ def available_contributions(theme: str | None = None) -> Select[Contribution]:
     return query
 
 
+def lock_draft(digest: Digest, *, seen_version: int | None = None, due_by: dt.datetime | None = None) -> None:
+    """Take the right to change (or publish) a draft digest: one conditional statement moves its
+    version on, only if it is still unpublished, still at `seen_version` (when given: the version
+    the editor's form was based on) and, with `due_by`, still scheduled by then. Raises
+    PublishError if it was published, DigestChanged if it changed, NotDue if no longer due.
+    Afterwards `digest` and its contributions are as they are now, under the lock."""
+    conditions = [Digest.id == digest.id, Digest.published_at.is_(None)]
+    if seen_version is not None:
+        conditions.append(Digest.version == seen_version)
+    if due_by is not None:
+        conditions += [Digest.scheduled_for.is_not(None), Digest.scheduled_for <= due_by]
+    result = db.session.execute(
+        update(Digest)
+        .where(*conditions)
+        .values(version=Digest.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        if due_by is not None:
+            raise NotDue(f"{digest.slug} is no longer due")
+        db.session.expire(digest)
+        if db.session.scalar(select(Digest.id).where(Digest.id == digest.id)) is None:
+            raise DigestChanged("This digest was deleted meanwhile.")
+        if digest.published_at is not None:
+            raise PublishError("This digest has been published, so it can no longer be changed here.")
+        raise DigestChanged(
+            "This digest changed since you opened it: someone added, removed or moved a contribution, "
+            "edited its details, or scheduled it. Nothing was published or scheduled. Look it over, "
+            "then try again."
+        )
+    db.session.refresh(digest)
+    db.session.expire(digest, ["contributions"])
+    list(
+        db.session.scalars(
+            select(Contribution)
+            .where(Contribution.digest_id == digest.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def change_draft(digest: Digest) -> bool:
+    """Start a change to a draft digest's contents or details (add, remove, move, edit). A
+    scheduled digest goes back to the drafts: what publishes itself later must be what the editor
+    who scheduled it saw. Returns whether a schedule was cancelled."""
+    lock_draft(digest)
+    if digest.scheduled_for is None:
+        return False
+    digest.scheduled_for = None
+    return True
+
+
 def check_publishable(digest: Digest) -> None:
-    live = [c for c in digest.contributions if not c.withdrawn]
+    withdrawn = [c for c in digest.contributions if c.withdrawn]
+    if withdrawn:
+        raise DigestChanged(_withdrawn_message(withdrawn))
     if not digest.title.strip():
         raise PublishError("Give the digest a title first.")
-    if not live:
+    if not digest.contributions:
         raise PublishError("Add at least one contribution first.")
-    if digest.kind == DigestKind.SINGLE and len(live) != 1:
+    if digest.kind == DigestKind.SINGLE and len(digest.contributions) != 1:
         raise PublishError("A single post carries exactly one contribution.")
 
 
-def publish(digest: Digest, when: dt.datetime | None = None) -> None:
-    """Publish `digest` at `when` (now by default). The caller commits."""
+def _withdrawn_message(withdrawn: Sequence[Contribution]) -> str:
+    ids = ", ".join(f"#{c.public_id}" for c in withdrawn)
+    return (
+        f"{ids} was withdrawn by its author. Nothing was published or scheduled: remove it from the "
+        "digest, then try again."
+    )
+
+
+def _no_withdrawn_contribution(digest_id: int) -> ColumnElement[bool]:
+    """True while no contribution in the digest is withdrawn, or belongs to a withdrawn submission."""
+    return ~exists().where(
+        Contribution.digest_id == digest_id,
+        or_(
+            Contribution.withdrawn.is_(True),
+            Contribution.submission_id.in_(
+                select(Submission.id).where(Submission.status == Status.WITHDRAWN)
+            ),
+        ),
+    )
+
+
+def publish(
+    digest: Digest,
+    when: dt.datetime | None = None,
+    *,
+    seen_version: int | None = None,
+    due_by: dt.datetime | None = None,
+) -> None:
+    """Publish `digest` at `when` (now by default): only if it is still the version the editor
+    saw (`seen_version`, from their form; None for code that has just built it) and no
+    contribution's submission is withdrawn. The caller commits, or rolls back on PublishError."""
     when = when or now()
-    if digest.published_at is not None:
-        raise PublishError("This digest is already published.")
+    lock_draft(digest, seen_version=seen_version, due_by=due_by)
+    contributions = list(digest.contributions)
+    statuses = lifecycle.lock_all(c.submission_id for c in contributions if c.submission_id is not None)
+    withdrawn = [
+        c for c in contributions if c.withdrawn or statuses.get(c.submission_id or 0) == Status.WITHDRAWN
+    ]
+    if withdrawn:
+        raise DigestChanged(_withdrawn_message(withdrawn))
     check_publishable(digest)
-    # The one place approved wording becomes plain text (testimony/approved.py).
-    for contribution in digest.contributions:
-        if not contribution.withdrawn:
-            approved.reveal(contribution)
-    digest.published_at = when
-    ids = [c.submission_id for c in digest.contributions if c.submission_id is not None]
-    if ids:
-        db.session.execute(
-            update(Submission)
-            .where(Submission.id.in_(ids), Submission.status == Status.APPROVED)
-            .values(status=Status.PUBLISHED, version=Submission.version + 1, decided_on=when.date())
-            .execution_options(synchronize_session="fetch")
+    # The statement that publishes checks again that nothing in it is withdrawn, and that the
+    # digest is still the version this transaction made: whatever happened since, it is refused
+    # rather than published half-right.
+    published = db.session.execute(
+        update(Digest)
+        .where(
+            Digest.id == digest.id,
+            Digest.version == digest.version,
+            Digest.published_at.is_(None),
+            _no_withdrawn_contribution(digest.id),
         )
+        .values(published_at=when)
+        .execution_options(synchronize_session=False)
+    )
+    if published.rowcount != 1:  # type: ignore[attr-defined]
+        raise DigestChanged("This digest changed while it was being published. Nothing was published.")
+    db.session.refresh(digest, ["published_at"])
+    # The one place approved wording becomes plain text (testimony/approved.py).
+    for contribution in contributions:
+        approved.reveal(contribution)
+    lifecycle.publish(statuses.keys(), when.date())
     db.session.flush()
-    search.index(c for c in digest.contributions if not c.withdrawn)
+    search.index(contributions)
 
 
-def schedule(digest: Digest, when: dt.datetime | None) -> None:
-    """Set (or with None, clear) the time a draft digest publishes itself. The caller commits."""
-    if digest.published_at is not None:
-        raise PublishError("This digest is already published.")
+def schedule(digest: Digest, when: dt.datetime | None, *, seen_version: int | None = None) -> None:
+    """Set (or with None, clear) the time a draft digest publishes itself, if it is still the
+    version the editor saw (`seen_version`). The caller commits."""
+    lock_draft(digest, seen_version=seen_version)
     if when is not None:
         check_publishable(digest)
     digest.scheduled_for = when
@@ -260,16 +374,21 @@ def publish_due(
     *,
     record: Recorder | None = None,
 ) -> tuple[list[Digest], list[tuple[Digest, str]]]:
-    """Publish every scheduled digest whose time has come; nothing before its time.
-    `record(digest, problem)` and the registered recorders are called for each (problem None
-    when published), inside the same transaction. Returns (published, [(skipped, reason)])."""
+    """Publish every scheduled digest whose time has come; nothing before its time. Each is
+    checked as an editor's publication is (testimony/publishing.py: publish): a digest changed
+    after it was scheduled is no longer scheduled (change_draft), and one holding a withdrawn
+    contribution goes back to the drafts. `record(digest, problem)` and the registered recorders
+    are called for each (problem None when published), inside the same transaction, which the
+    caller commits. Returns (published, [(skipped, reason)])."""
     when = when or now()
     recorders = [*RECORDERS, *([record] if record else [])]
     published: list[Digest] = []
     skipped: list[tuple[Digest, str]] = []
     for digest in due(when):
         try:
-            publish(digest, when)
+            publish(digest, when, due_by=when)
+        except NotDue:
+            continue
         except PublishError as exc:
             # Back to the drafts, where an editor sees it, rather than failing every run.
             digest.scheduled_for = None
@@ -280,12 +399,12 @@ def publish_due(
         published.append(digest)
         for recorder in recorders:
             recorder(digest, None)
-    db.session.commit()
     return published, skipped
 
 
 def remove_from_digest(contribution: Contribution) -> None:
-    """Return a contribution to the pool (drafts only). The caller commits."""
+    """Return a contribution to the pool (drafts only; the caller has called lock_draft or
+    change_draft on its digest). The caller commits."""
     if contribution.digest is not None and contribution.digest.published_at is not None:
         raise PublishError("Contributions cannot be taken out of a published digest.")
     contribution.digest_id = None

@@ -7,6 +7,10 @@
   RETENTION_ORIGINAL_DAYS (default 90) from publication. The published contribution stays;
   the submission row stays too, so its codename still shows "published", but it no longer
   holds anything the submitter wrote.
+
+Each deletion is one statement whose condition names the statuses (from testimony/lifecycle.py),
+so a submission whose status changes while the purge runs is judged as it is when it is deleted.
+Nothing here commits: the job runner (testimony/jobs.py) does.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, select
 
+from testimony import lifecycle
 from testimony.db import db
 from testimony.models import SealedBlob, Status, Submission
 
@@ -31,26 +36,31 @@ def purge(today: dt.date) -> Purged:
     cfg = current_app.config
     closed_before = today - dt.timedelta(days=int(cfg["RETENTION_CLOSED_DAYS"]))
     originals_before = today - dt.timedelta(days=int(cfg["RETENTION_ORIGINAL_DAYS"]))
-    closed = list(
-        db.session.scalars(
-            select(Submission.id).where(
-                Submission.status.in_([Status.DECLINED, Status.WITHDRAWN]),
-                Submission.decided_on.is_not(None),
-                Submission.decided_on <= closed_before,
-            )
-        )
+    closed = (
+        Submission.status.in_(sorted(lifecycle.CLOSED)),
+        Submission.decided_on.is_not(None),
+        Submission.decided_on <= closed_before,
     )
-    if closed:
-        # Blobs and wrapped keys go by ON DELETE CASCADE; tags likewise.
-        db.session.execute(delete(SealedBlob).where(SealedBlob.submission_id.in_(closed)))
-        db.session.execute(delete(Submission).where(Submission.id.in_(closed)))
+    # Blobs first, then the rows (wrapped keys and tags go by ON DELETE CASCADE).
+    db.session.execute(
+        delete(SealedBlob)
+        .where(SealedBlob.submission_id.in_(select(Submission.id).where(*closed)))
+        .execution_options(synchronize_session=False)
+    )
+    removed = db.session.execute(
+        delete(Submission).where(*closed).execution_options(synchronize_session=False)
+    )
     published = select(Submission.id).where(
         Submission.status == Status.PUBLISHED,
         Submission.decided_on.is_not(None),
         Submission.decided_on <= originals_before,
     )
-    result = db.session.execute(delete(SealedBlob).where(SealedBlob.submission_id.in_(published)))
-    db.session.commit()
+    result = db.session.execute(
+        delete(SealedBlob)
+        .where(SealedBlob.submission_id.in_(published))
+        .execution_options(synchronize_session=False)
+    )
     return Purged(
-        closed_submissions=len(closed), published_originals=int(getattr(result, "rowcount", 0) or 0)
+        closed_submissions=int(getattr(removed, "rowcount", 0) or 0),
+        published_originals=int(getattr(result, "rowcount", 0) or 0),
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, submissions
+from testimony import codenames, lifecycle, submissions
+from testimony.db import db
 from testimony.models import Status, Submission
 from testimony.ratelimit import limiter
 from testimony.text import clean
@@ -22,6 +23,21 @@ NOT_FOUND = (
     "We could not find testimony for that codename. Check each word and try again. "
     "Codenames are seven words separated by spaces."
 )
+REPLY_TOO_LATE = "This testimony was withdrawn, so it cannot take replies."
+# What withdrawal did, by what the testimony was a moment before: the truth, even when a
+# moderator's approval or an editor's publication had just won the race.
+WITHDRAWN_FROM: dict[str, str] = {
+    Status.APPROVED: (
+        "Your testimony has been withdrawn and deleted. A moderator had approved it, but it had not "
+        "been published, and now it will never be published."
+    ),
+    Status.PUBLISHED: (
+        "Your testimony has been withdrawn. It had been published, and it has now been taken down: "
+        "its words are deleted from this site, and a short note says a contribution was withdrawn "
+        "by its author. Copies anyone made while it was public are beyond our reach."
+    ),
+}
+WITHDRAWN = "Your testimony has been withdrawn and deleted. It had not been published."
 
 
 def _status_limit() -> str:
@@ -45,17 +61,25 @@ def post() -> tuple[str, int] | str:
 
     action = request.form.get("action", "view")
     notice, error = None, None
-    if action == "reply":
-        notice, error = _reply(submission)
-    elif action == "withdraw":
-        notice, error = _withdraw(submission)
+    try:
+        if action == "reply":
+            notice, error = _reply(submission)
+        elif action == "withdraw":
+            notice, error = _withdraw(submission)
+        db.session.commit()
+    except lifecycle.StateConflict as conflict:
+        db.session.rollback()
+        if conflict.status is None:  # removed by retention a moment ago
+            return render_template("status/form.html", error=NOT_FOUND), 404
+        db.session.refresh(submission)
+        error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
     return _page(submission, derived, codename, notice=notice, error=error), 400 if error else 200
 
 
 def _reply(submission: Submission) -> tuple[str | None, str | None]:
     text = clean(request.form.get("reply", ""))
     if submission.status == Status.WITHDRAWN:
-        return None, "This testimony was withdrawn, so it cannot take replies."
+        return None, REPLY_TOO_LATE
     if not text:
         return None, "Your reply was empty, so nothing was sent."
     if len(text) > MAX_REPLY_CHARS:
@@ -69,8 +93,8 @@ def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
         return None, "This testimony was already withdrawn."
     if request.form.get("confirm") != "yes":
         return None, "To withdraw, tick the box to confirm, then press Withdraw."
-    submissions.withdraw(submission)
-    return "Your testimony has been withdrawn and deleted.", None
+    previous = submissions.withdraw(submission)
+    return WITHDRAWN_FROM.get(previous, WITHDRAWN), None
 
 
 def _page(

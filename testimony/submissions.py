@@ -11,17 +11,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import approved, codenames, instance_keys, sealing
+from testimony import approved, codenames, instance_keys, lifecycle, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
     BlobKind,
     Contribution,
     Recipient,
+    SealedBlob,
     Status,
     Submission,
     SubmissionTag,
-    today,
 )
 
 # What the submitter sees for each status: calm, plain, no jargon.
@@ -68,10 +68,9 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
         # A collision has odds of about 2^-90; checking costs one indexed read.
         if db.session.scalar(select(Submission.id).where(Submission.lookup_id == derived.lookup_id)) is None:
             break
-    submission = Submission(
+    submission = lifecycle.new_submission(
         lookup_id=derived.lookup_id,
         submitter_public_key=derived.keypair.public,
-        status=Status.RECEIVED,
         warning_count=len(redaction.warnings),
         in_reply_to=in_reply_to,
     )
@@ -163,6 +162,9 @@ def add_moderator_blob(
 
 
 def add_submitter_reply(submission: Submission, text: str) -> None:
+    """Seal the submitter's message to the conversation. Raises lifecycle.StateConflict if the
+    submission was withdrawn (or removed) meanwhile. The caller commits."""
+    lifecycle.submitter_wrote(submission)
     sealing.seal_blob(
         submission,
         kind=BlobKind.MESSAGE,
@@ -170,27 +172,35 @@ def add_submitter_reply(submission: Submission, text: str) -> None:
         payload={"text": text},
         readers=submitter_and_staff_readers(submission),
     )
-    if submission.status == Status.WAITING:
-        submission.status = Status.IN_REVIEW
-    submission.version += 1
-    db.session.commit()
 
 
-def withdraw(submission: Submission) -> None:
+def withdraw(submission: Submission) -> Status:
     """Delete everything the submitter sent. The row stays as a tombstone (status withdrawn,
-    no content) so the desk's counts stay honest and the codename shows what happened."""
-    for blob in list(submission.blobs):
-        db.session.delete(blob)
+    no content) so the desk's counts stay honest and the codename shows what happened.
+
+    Returns the status it had: it may have been approved, or published, a moment before (the
+    submitter is told). Raises lifecycle.StateConflict if it was already withdrawn or is gone.
+    The caller commits. Everything below runs under the row lock lifecycle.withdraw takes, so a
+    moderator's message or a publication either committed before (and is deleted or taken down
+    here) or finds the item withdrawn."""
+    previous = lifecycle.withdraw(submission)
+    # Wrapped keys go with their blobs (ON DELETE CASCADE). Read past any blobs already loaded:
+    # what counts is what is in the database now, under the lock.
+    db.session.execute(
+        delete(SealedBlob)
+        .where(SealedBlob.submission_id == submission.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(submission, ["blobs"])
     # Published or not, the approved text goes too; pages show a short note in its place.
     for contribution in db.session.scalars(
-        select(Contribution).where(Contribution.submission_id == submission.id)
+        select(Contribution)
+        .where(Contribution.submission_id == submission.id)
+        .execution_options(populate_existing=True)
     ):
         contribution.withdrawn = True
         approved.forget(contribution)
         contribution.themes = []
     db.session.execute(delete(SubmissionTag).where(SubmissionTag.submission_id == submission.id))
-    submission.status = Status.WITHDRAWN
-    submission.decided_on = today()
-    submission.warning_count = 0
-    submission.version += 1
-    db.session.commit()
+    db.session.flush()  # the search index drops withdrawn words on flush (testimony/search.py)
+    return previous

@@ -236,7 +236,10 @@ class Desk:
         picks = re.findall(r'name="contribution" value="([0-9a-f]+)"', page)
         assert len(picks) == 1, picks
         assert self.post(f"{edit}/add", edit, contribution=picks).status_code == 302
-        assert self.post(f"{edit}/publish", edit).status_code == 302
+        # The publish form carries the digest version the editor saw (testimony/publishing.py).
+        seen = re.search(r'name="version" value="(\d+)"', self.session.get(self.base + edit, timeout=10).text)
+        assert seen, "no digest version on the edit page"
+        assert self.post(f"{edit}/publish", edit, version=seen.group(1)).status_code == 302
 
 
 def run_every_flow(base: str, one_time: str, uri: str, canaries: dict[str, str]) -> list[str]:

@@ -100,6 +100,13 @@ def ids_in_order(html: str) -> list[str]:
     return re.findall(r'name="position-([0-9a-f]+)"', html)
 
 
+def version_on(html: str) -> str:
+    """The digest version the page's publish and schedule forms carry (what the editor saw)."""
+    match = re.search(r'name="version" value="(\d+)"', html)
+    assert match, "no digest version on the page"
+    return match.group(1)
+
+
 def test_editor_composes_orders_previews_and_publishes(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         a = approved("Alpha account of the caseload.", ("workload",)).public_id
@@ -149,7 +156,8 @@ def test_editor_composes_orders_previews_and_publishes(app: Flask, client: Flask
     assert preview.index("Charlie") < preview.index("Alpha")
     assert "no-store" in client.get(f"{edit}/preview").headers["Cache-Control"]
 
-    response = client.post(f"{edit}/publish", data={"csrf_token": token})
+    seen = version_on(client.get(edit).get_data(as_text=True))
+    response = client.post(f"{edit}/publish", data={"csrf_token": token, "version": seen})
     assert response.status_code == 302
     public = client.get(f"/d/{slug}").get_data(as_text=True)
     assert public.index("Charlie") < public.index("Alpha") and "Bravo" not in public
@@ -185,7 +193,10 @@ def test_editor_schedules_and_unschedules(app: Flask, client: FlaskClient) -> No
     # 1 July is in British Summer Time: 09:00 in London is 08:00 UTC.
     year = utcnow().year + 1
     assert (
-        client.post(f"{edit}/schedule", data={"csrf_token": token, "when": f"{year}-07-01T09:00"}).status_code
+        client.post(
+            f"{edit}/schedule",
+            data={"csrf_token": token, "when": f"{year}-07-01T09:00", "version": version_on(page)},
+        ).status_code
         == 302
     )
     with app.app_context():

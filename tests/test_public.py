@@ -136,6 +136,7 @@ def test_withdrawn_contribution_vanishes_and_leaves_a_note(app: Flask, client: F
         contribution = db.session.scalar(select(Contribution).where(Contribution.public_id == gone))
         submission = db.session.get(Submission, contribution.submission_id)
         submissions.withdraw(submission)  # the submitter's own withdrawal path
+        db.session.commit()  # the caller owns the transaction (testimony/lifecycle.py)
     html = page(client, f"/d/{slug}")
     assert "zebra" not in html and NOTE in html and "Kept words" in html
     assert page(client, f"/c/{kept}").count("Kept words") >= 1

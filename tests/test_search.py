@@ -123,6 +123,7 @@ def test_withdrawn_text_leaves_search(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         contribution = db.session.scalar(select(Contribution).where(Contribution.public_id == pid))
         submissions.withdraw(db.session.get(Submission, contribution.submission_id))
+        db.session.commit()  # the caller owns the transaction (testimony/lifecycle.py)
         if db.engine.dialect.name == "sqlite":
             left = db.session.execute(
                 text("SELECT count(*) FROM contribution_fts WHERE contribution_fts MATCH 'quartermaster'")
