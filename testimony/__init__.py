@@ -35,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     hops = int(app.config["TRUSTED_PROXY_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
+    # Outermost: a Host not in TRUSTED_HOSTS gets a plain 400 before anything else runs.
+    security.refuse_unknown_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     instance_keys.apply(app, instance_keys.load(app))
 
