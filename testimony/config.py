@@ -49,10 +49,15 @@ class Defaults:
     MODERATOR_ARGON2_MEMORY_KIB = 64 * 1024
     # Rate limits. Keys are HMACs of the address under a secret that lives only in memory
     # and changes daily, so counters never hold an address (testimony/ratelimit.py).
+    # Per-address limits do not apply to onion visitors (all of them share tor's address); the
+    # global caps hold for everyone, so a flood through any way in cannot exhaust the machine
+    # (two Argon2id runs of 64 MiB per send and per status visit, a redaction per preview).
     RATELIMIT_ENABLED = True
     RATELIMIT_PER_ADDRESS = "20 per hour"
     RATELIMIT_SEND_GLOBAL = "30 per minute"
+    RATELIMIT_PREVIEW_GLOBAL = "120 per minute"
     RATELIMIT_STATUS_PER_ADDRESS = "30 per hour"
+    RATELIMIT_STATUS_GLOBAL = "120 per minute"
     # How many proxies in front of the app set X-Forwarded-For (docs/DEPLOY.md: nginx, 1). With 0
     # the header is ignored, so no one can choose the address their limits are counted under;
     # with 1 the per-address limits count each visitor, not the proxy. The address is only ever

@@ -9,10 +9,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import highlight, publishing, send_tokens, submissions
+from testimony import highlight, publishing, ratelimit, send_tokens, submissions
 from testimony.db import db
 from testimony.models import Contribution, KeepTerm
-from testimony.ratelimit import everyone_key, limiter
 from testimony.text import clean
 
 bp = Blueprint("submit", __name__)
@@ -50,8 +49,16 @@ def _global_send_limit() -> str:
     return str(current_app.config["RATELIMIT_SEND_GLOBAL"])
 
 
+def _global_preview_limit() -> str:
+    return str(current_app.config["RATELIMIT_PREVIEW_GLOBAL"])
+
+
 def _not_sending() -> bool:
     return "send" not in request.form
+
+
+def _sending() -> bool:
+    return not _not_sending()
 
 
 def _keep_terms() -> list[str]:
@@ -88,8 +95,9 @@ def form() -> str:
 
 
 @bp.post("/submit")
-@limiter.limit(_per_address_limit, methods=["POST"])
-@limiter.limit(_global_send_limit, key_func=everyone_key, methods=["POST"], exempt_when=_not_sending)
+@ratelimit.per_address(_per_address_limit, methods=["POST"])
+@ratelimit.everyone(_global_send_limit, methods=["POST"], exempt_when=_not_sending)
+@ratelimit.everyone(_global_preview_limit, methods=["POST"], exempt_when=_sending, scope="preview")
 def post() -> tuple[str, int] | str:
     body = clean(request.form.get("body", ""))
     if "send" not in request.form and "preview" not in request.form:

@@ -51,7 +51,7 @@ def test_global_cap_on_sending(tmp_path) -> None:  # type: ignore[no-untyped-def
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert blocked.status_code == 429
-    # Previews are not capped globally.
+    # Previews are not held by the cap on sends (they have a larger cap of their own).
     preview = second.post(
         "/submit",
         data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "preview": "1"},
