@@ -1,11 +1,13 @@
 """gunicorn settings for production-like serving (`make serve`; docs/DEPLOY.md).
 
-The access log records when and what, never who: no client address, no user agent, no
-referrer. `%(r)s` is the request line; every submitter form posts its content in the body,
-so no testimony or codename can appear in it. It does record each POST /submit to the second,
-so production turns it off (TESTIMONY_ACCESS_LOG=off; docs/DEPLOY.md, "What is logged").
-gunicorn itself writes a client address in one place, a warning in the error log for a request
-it cannot parse; bound to loopback or a unix socket behind nginx, that address is nginx's own.
+There is no access log unless TESTIMONY_ACCESS_LOG asks for one ("on" for standard output, or a
+file): it would record each POST /submit to the second, which the app itself never keeps (it
+keeps days). When on, it records when and what, never who: no client address, no user agent, no
+referrer, and the request line without its query string (search words, in_reply_to), whatever
+the format says (NoQueryLogger below). Every submitter form posts its content in the body, so
+no testimony or codename can appear in it. gunicorn itself writes a client address in one
+place, a warning in the error log for a request it cannot parse; bound to loopback or a unix
+socket behind nginx, that address is nginx's own.
 
 Sizing (measured by `make bench`, bench/capacity.sh): sends are CPU-bound (redaction and two
 Argon2id derivations), reading pages mostly waits on the database. So one process per core
@@ -16,6 +18,8 @@ Every variable below can be overridden from the environment (the systemd unit se
 import gc
 import multiprocessing
 import os
+
+from gunicorn.glogging import Logger
 
 
 def _cores() -> int:
@@ -45,13 +49,34 @@ max_requests_jitter = max_requests // 10
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, gunicorn's own files
 # Load the app before forking, so the workers share its memory (see on_starting).
 preload_app = True
-# "-" is standard output (the journal under systemd), "off" no access log at all, else a file.
-_access = os.environ.get("TESTIMONY_ACCESS_LOG", "-")
-accesslog = None if _access == "off" else _access
+# Off unless asked for: "on" (or "-") is standard output (the journal under systemd), any other
+# value but "off" a file. For a short debugging session, not for production (docs/DEPLOY.md).
+_access = os.environ.get("TESTIMONY_ACCESS_LOG", "off").strip()
+accesslog = None if _access in ("", "off") else "-" if _access == "on" else _access
 # info, never debug: debug writes the details of every request to the error log.
 loglevel = "info"
 errorlog = os.environ.get("TESTIMONY_ERROR_LOG", "-")
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+class NoQueryLogger(Logger):
+    """gunicorn's logger, with the access log's atoms cut down to when and what: `%(r)s` is the
+    method, the path as sent (still percent-encoded, so it cannot hold a line break) and the
+    protocol, without the query string; every atom that could say who (address, user agent,
+    referrer, any header) or quote a query is left out, so even a changed format shows "-"."""
+
+    SAFE = frozenset({"t", "s", "m", "U", "H", "b", "B", "T", "D", "M", "L", "p"})
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = {k: v for k, v in super().atoms(resp, req, environ, request_time).items() if k in self.SAFE}
+        path = environ.get("RAW_URI", "").split("?", 1)[0].split("#", 1)[0]
+        atoms["r"] = (
+            f"{environ.get('REQUEST_METHOD', '-')} {path or '-'} {environ.get('SERVER_PROTOCOL', '-')}"
+        )
+        return atoms
+
+
+logger_class = NoQueryLogger
 # Trust no forwarding headers from clients; nginx in front (docs/DEPLOY.md) talks over a unix
 # socket, whose peers gunicorn trusts for X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("TESTIMONY_FORWARDED_ALLOW_IPS", "127.0.0.1")

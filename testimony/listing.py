@@ -32,7 +32,7 @@ from typing import Any
 from flask import current_app, request
 from sqlalchemy import func, select
 
-from testimony import publishing
+from testimony import publishing, security
 from testimony.db import db
 from testimony.models import Contribution, Digest
 
@@ -98,20 +98,27 @@ def cached_page(key: str, render: Callable[[], str]) -> str:
     if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
         return render()
     # Pages hold absolute addresses (permalinks, feed links): a page made for the onion address
-    # must never be served on the clear-web name, or the other way round.
-    key = f"{request.host_url}|{key}"
+    # must never be served on the clear-web name, or the other way round. Entries are keyed on
+    # the TRUSTED_HOSTS entry the Host matched (never on the Host as sent), and each keeps the
+    # exact address it was made for: another port of a trusted name gets its own page and at most
+    # replaces that one entry, so no Host can make the cache grow or push other pages out.
+    name = security.trusted_name(request.host)
+    if name is None:
+        return render()
+    key = f"{request.scheme}://{name}|{key}"
+    address = request.host_url
     version = public_version(publishing.now())
-    pages: OrderedDict[str, tuple[tuple[Any, ...], str]] = current_app.extensions.setdefault(
+    pages: OrderedDict[str, tuple[tuple[Any, ...], str, str]] = current_app.extensions.setdefault(
         PAGES_KEY, OrderedDict()
     )
     with _pages_lock:
         hit = pages.get(key)
-        if hit is not None and hit[0] == version:
+        if hit is not None and hit[0] == version and hit[1] == address:
             pages.move_to_end(key)
-            return hit[1]
+            return hit[2]
     html = render()
     with _pages_lock:
-        pages[key] = (version, html)
+        pages[key] = (version, address, html)
         pages.move_to_end(key)
         while len(pages) > PAGE_CACHE:
             pages.popitem(last=False)  # the least recently read

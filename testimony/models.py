@@ -326,3 +326,16 @@ class Contribution(Model):
     digest: Mapped[Digest | None] = relationship(back_populates="contributions")
     themes: Mapped[list[Theme]] = relationship(secondary=contribution_themes, order_by="Theme.name")
     in_reply_to: Mapped[Contribution | None] = relationship(remote_side="Contribution.id")
+
+
+class UsedSendToken(Model):
+    """A send token that has been spent (testimony/send_tokens.py): an HMAC of it under an
+    instance secret and the day, nothing else. No id, no time, no link to the submission it
+    sent; on SQLite the table has no rowid either, so not even the order of sends is kept.
+    Rows go after two days (testimony/jobs.py)."""
+
+    __tablename__ = "used_send_tokens"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's declarative form
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_on: Mapped[dt.date] = mapped_column(Date, default=today)

@@ -43,8 +43,12 @@ FTS_TABLE = "contribution_fts"
 MAX_QUERY = 200
 MAX_TERMS = 12
 # Private-use characters mark highlights inside the engine's snippet, so the text around them
-# can be escaped before the marks become <mark> elements.
+# can be escaped before the marks become <mark> elements. A published text could hold these
+# characters itself: they are taken out of what the engines make snippets from (the SQLite index,
+# the text given to ts_headline), and highlight() pairs whatever marks remain.
 START, STOP = "\ue000", "\ue001"
+_MARKERS = re.compile(f"([{START}{STOP}])")
+_NO_MARKERS = str.maketrans("", "", START + STOP)
 PG_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
@@ -169,9 +173,26 @@ def matching_ids(query: str) -> ColumnElement[bool] | None:
     return Contribution.id.in_(matches)
 
 
+def without_markers(text: str) -> str:
+    """`text` without the characters that mark hits in snippets."""
+    return text.translate(_NO_MARKERS)
+
+
 def highlight(snippet: str) -> Markup:
-    escaped = str(escape(snippet or ""))
-    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704 - escaped above
+    """The snippet escaped, with its hits as <mark> elements: always balanced, never nested,
+    whatever markers it holds (a stray closer is dropped, an open mark closed at the end)."""
+    pieces: list[str] = []
+    marking = False
+    for piece in _MARKERS.split(snippet or ""):
+        if piece in (START, STOP):
+            if marking != (piece == START):
+                pieces.append("<mark>" if piece == START else "</mark>")
+                marking = not marking
+        else:
+            pieces.append(str(escape(piece)))
+    if marking:
+        pieces.append("</mark>")
+    return Markup("".join(pieces))  # noqa: S704 - every piece of text was escaped above
 
 
 def search(
@@ -195,7 +216,7 @@ def search(
         rank = func.ts_rank(pg_vector(), tsquery).label("rank")
         snippet = func.ts_headline(
             PG_CONFIG,
-            Contribution.text,
+            func.translate(Contribution.text, START + STOP, ""),
             tsquery,
             f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=15, MaxFragments=2, "
             'FragmentDelimiter=" … "',
@@ -248,7 +269,7 @@ def index(contributions: Iterable[Contribution]) -> None:
         connection.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": contribution.id})  # noqa: S608
         connection.execute(
             text(f"INSERT INTO {FTS_TABLE} (rowid, text) VALUES (:id, :text)"),  # noqa: S608
-            {"id": contribution.id, "text": contribution.text},
+            {"id": contribution.id, "text": without_markers(contribution.text)},
         )
 
 

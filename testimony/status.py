@@ -10,10 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, lifecycle, submissions
+from testimony import codenames, lifecycle, ratelimit, submissions
 from testimony.db import db
 from testimony.models import Status, Submission
-from testimony.ratelimit import limiter
 from testimony.text import clean
 
 bp = Blueprint("status", __name__)
@@ -44,13 +43,18 @@ def _status_limit() -> str:
     return str(current_app.config["RATELIMIT_STATUS_PER_ADDRESS"])
 
 
+def _status_global_limit() -> str:
+    return str(current_app.config["RATELIMIT_STATUS_GLOBAL"])
+
+
 @bp.get("/status")
 def form() -> str:
     return render_template("status/form.html")
 
 
 @bp.post("/status")
-@limiter.limit(_status_limit, methods=["POST"])
+@ratelimit.per_address(_status_limit, methods=["POST"])
+@ratelimit.everyone(_status_global_limit, methods=["POST"])
 def post() -> tuple[str, int] | str:
     codename = codenames.normalise(request.form.get("codename", ""))[:200]
     if not codename:

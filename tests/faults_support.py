@@ -34,6 +34,7 @@ from tests.servers import BIN, ROOT, free_port
 
 CODENAME = re.compile(r'<p class="codename"[^>]*><code>([a-z ]+)</code>')
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+SEND_TOKEN = re.compile(r'name="send_token" value="([^"]+)"')
 # The deliberate refusal of testimony/submit.py when the database fails: nothing was stored.
 NOT_STORED = "We could not store your testimony just now, so nothing was sent."
 # A name the redactor strikes, so every send runs the real redaction, not a no-op.
@@ -307,18 +308,18 @@ class Fault:
         self.over.set()
 
 
-def _form_token(session: requests.Session, base: str) -> str | None:
-    """The form's CSRF token (and the session cookie). GET is safe to repeat: a worker killed
-    under it has stored nothing, so retrying costs no honesty."""
+def _form_token(session: requests.Session, base: str) -> dict[str, str] | None:
+    """The form's CSRF and send tokens (and the session cookie). GET is safe to repeat: a worker
+    killed under it has stored nothing, so retrying costs no honesty."""
     for _ in range(5):
         try:
             page = session.get(base + "/submit", timeout=60)
         except requests.RequestException:
             time.sleep(0.2)
             continue
-        match = TOKEN.search(page.text)
-        if page.status_code == 200 and match:
-            return match.group(1)
+        match, send = TOKEN.search(page.text), SEND_TOKEN.search(page.text)
+        if page.status_code == 200 and match and send:
+            return {"csrf_token": match.group(1), "send_token": send.group(1)}
         time.sleep(0.2)
     return None
 
@@ -327,13 +328,13 @@ def send_once(session: requests.Session, base: str, index: int) -> Outcome:
     """The real flow a browser follows: fetch the form (CSRF token + cookie), then press Send."""
     body = body_for(index)
     outcome = Outcome(index=index, body=body, started=time.monotonic(), finished=0.0)
-    token = _form_token(session, base)
-    if token is None:
+    tokens = _form_token(session, base)
+    if tokens is None:
         outcome.error, outcome.finished = "no form", time.monotonic()
         return outcome
     try:
         response = session.post(
-            base + "/submit", data={"csrf_token": token, "body": body, "send": "1"}, timeout=120
+            base + "/submit", data={**tokens, "body": body, "send": "1"}, timeout=120
         )
     except requests.RequestException as exc:
         outcome.error = type(exc).__name__

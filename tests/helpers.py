@@ -16,9 +16,21 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
+def form_tokens(client: FlaskClient, path: str = "/submit", **request: str) -> dict[str, str]:
+    """The hidden tokens of a fresh form: the CSRF token and, on /submit, the one-time send
+    token (testimony/send_tokens.py). `request` goes to client.get (base_url, for example)."""
+    page = client.get(path, **request).get_data(as_text=True)  # type: ignore[arg-type]
+    return tokens_in(page)
+
+
+def tokens_in(page: str) -> dict[str, str]:
+    fields = dict(re.findall(r'name="(csrf_token|send_token)" value="([^"]+)"', page))
+    assert "csrf_token" in fields, "no CSRF token on the page"
+    return fields
+
+
 def submit(client: FlaskClient, body: str, button: str = "send") -> tuple[int, str]:
-    token = csrf_token(client, "/submit")
-    response = client.post("/submit", data={"csrf_token": token, "body": body, button: "1"})
+    response = client.post("/submit", data={**form_tokens(client), "body": body, button: "1"})
     return response.status_code, response.get_data(as_text=True)
 
 

@@ -40,6 +40,7 @@ import redis
 import requests
 from requests.adapters import HTTPAdapter
 
+from tests.helpers import tokens_in
 from tests.servers import (
     BIN,
     CHEAP_ARGON2_ENV,
@@ -175,15 +176,10 @@ def proxied_session() -> requests.Session:
     return session
 
 
-def _token(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def post(session: requests.Session, url: str, form_url: str = "", **fields: Any) -> requests.Response:
     page = session.get(form_url or url, timeout=10).text
-    return session.post(url, data={"csrf_token": _token(page), **fields}, allow_redirects=False, timeout=60)
+    # The CSRF token, and on /submit the form's one-time send token.
+    return session.post(url, data={**tokens_in(page), **fields}, allow_redirects=False, timeout=60)
 
 
 def send(base: str, body: str) -> str:

@@ -11,7 +11,7 @@ from testimony.db import db
 from testimony.demo import add_digest
 from testimony.models import AuditEvent, Contribution, Status, Submission
 from tests.desk import login_as, post_form
-from tests.helpers import send_and_get_codename, status_post
+from tests.helpers import send_and_get_codename, status_post, tokens_in
 
 TEXT = "My manager Sarah Collins in the Leeds office said caseloads are fine. Email sarah.c@example.org now."
 
@@ -211,10 +211,9 @@ def test_a_response_is_linked_to_the_contribution_it_answers(app: Flask, client:
     responder = app.test_client()
     page = responder.get(f"/submit?in_reply_to={target}").get_data(as_text=True)
     assert f'name="in_reply_to" value="{target}"' in page and "Respond anonymously" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     sent = responder.post(
         "/submit",
-        data={"csrf_token": token, "body": "I saw the same in my team.", "in_reply_to": target, "send": "1"},
+        data={**tokens_in(page), "body": "I saw the same in my team.", "in_reply_to": target, "send": "1"},
     )
     assert sent.status_code == 200
     with app.app_context():

@@ -85,6 +85,7 @@ def test_feed_is_reused_until_something_is_published_and_answers_304(app: Flask,
 
 def test_cached_pages_keep_the_address_they_were_asked_on(app: Flask, client: FlaskClient) -> None:
     # The onion service and the clear-web name share one app; neither gets the other's links.
+    app.config["TRUSTED_HOSTS"] = ["testimony.example", "abcdefghij.onion"]
     slug, _ = make_digest(app, ["Words on two addresses."], title="Two names")
     for path in ("/feed.atom", f"/d/{slug}"):
         clear = client.get(path, base_url="https://testimony.example").get_data(as_text=True)

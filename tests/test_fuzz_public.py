@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from testimony.db import db
 from testimony.models import SealedBlob, Submission
-from tests.helpers import CODENAME, csrf_token
+from tests.helpers import CODENAME, csrf_token, form_tokens
 
 ALLOWED = {200, 400, 404, 413, 429}
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -51,7 +51,7 @@ def test_submit_form_fuzz(
     app: Flask, client: FlaskClient, body: str, button: str, extra: dict[str, str]
 ) -> None:
     before = rows(app)
-    data = {**extra, "csrf_token": csrf_token(client, "/submit"), "body": body}
+    data = {**extra, **form_tokens(client), "body": body}
     if button != "neither":
         data[button] = "1"
     response = client.post("/submit", data=data)
@@ -107,6 +107,14 @@ def test_status_form_fuzz(app: Flask, client: FlaskClient, codename: str, action
 def test_replayed_csrf_token_from_another_session_is_refused(app: Flask) -> None:
     alice, mallory = app.test_client(), app.test_client()
     token = csrf_token(alice, "/submit")
-    response = mallory.post("/submit", data={"csrf_token": token, "body": "forged", "send": "1"})
+    response = mallory.post(
+        "/submit",
+        data={
+            "csrf_token": token,
+            "send_token": form_tokens(alice)["send_token"],
+            "body": "forged",
+            "send": "1",
+        },
+    )
     assert response.status_code == 400
     assert rows(app) == (0, 0)

@@ -27,7 +27,7 @@ from testimony.db import db
 from testimony.demo import add_contribution, add_digest
 from testimony.models import BlobKind, Recipient, SealedBlob, Status, Submission, WrappedKey, utcnow
 from testimony.text import clean
-from tests.helpers import CODENAME, csrf_token, send_and_get_codename, status_post
+from tests.helpers import CODENAME, csrf_token, form_tokens, send_and_get_codename, status_post
 
 CLEAR = {200, 400, 404, 405, 409, 410, 413, 415, 429}
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -88,9 +88,9 @@ def assert_stored_exactly_when_shown(
     assert after["submissions"] == before["submissions"] + 1
     assert after["sealed_blobs"] == before["sealed_blobs"] + 1
     assert after["wrapped_keys"] == before["wrapped_keys"] + expected_keys(app)
-    assert {k: v for k, v in after.items() if k not in {"submissions", "sealed_blobs", "wrapped_keys"}} == {
-        k: v for k, v in before.items() if k not in {"submissions", "sealed_blobs", "wrapped_keys"}
-    }
+    assert after["used_send_tokens"] == before["used_send_tokens"] + 1  # the form's one send
+    sent = {"submissions", "sealed_blobs", "wrapped_keys", "used_send_tokens"}
+    assert {k: v for k, v in after.items() if k not in sent} == {k: v for k, v in before.items() if k not in sent}
     with app.app_context():
         found, _derived = submissions.find(codename)
         assert found is not None, "the codename shown must find its submission"
@@ -102,10 +102,12 @@ def assert_stored_exactly_when_shown(
 
 
 def fresh_token(client: FlaskClient, path: str = "/submit", base_url: str = "http://localhost") -> str:
-    page = client.get(path, base_url=base_url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match
-    return match.group(1)
+    return fresh_fields(client, path, base_url)["csrf_token"]
+
+
+def fresh_fields(client: FlaskClient, path: str = "/submit", base_url: str = "http://localhost") -> dict[str, str]:
+    """A fresh form's hidden tokens: CSRF, and on /submit the one-time send token."""
+    return form_tokens(client, path, base_url=base_url)
 
 
 # ---- the URL map -----------------------------------------------------------------------------
@@ -159,20 +161,21 @@ def test_csrf_matrix_refuses_clearly_and_stores_nothing(app: Flask, path: str) -
             assert 'name="csrf_token"' in page
 
 
-def test_a_replayed_send_is_a_second_complete_submission_not_a_corrupt_one(app: Flask) -> None:
-    # Flask-WTF tokens are bound to the session, not single-use: replaying a captured send
-    # (same cookie, same token) stores a second, independent submission with its own codename.
-    # What matters is that neither is half-stored and the two never share a lookup id.
+def test_a_replayed_send_stores_one_complete_submission(app: Flask) -> None:
+    # Flask-WTF tokens are bound to the session, not single-use, but each form's send token is
+    # (testimony/send_tokens.py): replaying a captured send (same cookie, same tokens), a double
+    # click or the browser's Resend stores nothing the second time and shows no codename.
     client = app.test_client()
-    token = fresh_token(client)
+    fields = fresh_fields(client)
     body = "The same words, sent twice by a double click or a replay."
-    codes = []
-    for _ in range(2):
-        before = snapshot(app)
-        response = client.post("/submit", data={"csrf_token": token, "body": body, "send": "1"})
-        assert response.status_code == 200
-        codes.append(assert_stored_exactly_when_shown(app, before, response.get_data(as_text=True), body))
-    assert None not in codes and codes[0] != codes[1]
+    before = snapshot(app)
+    response = client.post("/submit", data={**fields, "body": body, "send": "1"})
+    assert response.status_code == 200
+    assert assert_stored_exactly_when_shown(app, before, response.get_data(as_text=True), body)
+    before = snapshot(app)
+    response = client.post("/submit", data={**fields, "body": body, "send": "1"})
+    assert response.status_code == 409 and "already sent" in response.get_data(as_text=True)
+    assert assert_stored_exactly_when_shown(app, before, response.get_data(as_text=True), body) is None
 
 
 def test_a_replayed_withdrawal_is_harmless(app: Flask, client: FlaskClient) -> None:
@@ -194,14 +197,14 @@ def test_forms_work_over_https_without_a_referer(app: Flask, path: str) -> None:
     client = app.test_client()
     https = "https://localhost"
     assert client.get(path, base_url=https).headers["Referrer-Policy"] == "no-referrer"
-    token = fresh_token(client, path, base_url=https)
+    tokens = fresh_fields(client, path, base_url=https)
     fields = {
         "/submit": {"body": "Sent over HTTPS with no Referer.", "send": "1"},
         "/status": {"codename": "apple banana cherry dog egg fig grape"},
         "/desk/login": {"name": "nobody", "password": "not a real password at all"},
     }[path]
     before = snapshot(app)
-    response = client.post(path, base_url=https, data={"csrf_token": token, **fields})
+    response = client.post(path, base_url=https, data={**tokens, **fields})
     page = response.get_data(as_text=True)
     assert "expired" not in page and "sent from somewhere else" not in page, page[:500]
     assert response.status_code == {"/submit": 200, "/status": 404, "/desk/login": 401}[path]
@@ -210,7 +213,7 @@ def test_forms_work_over_https_without_a_referer(app: Flask, path: str) -> None:
     # A foreign token is still refused over HTTPS.
     other = app.test_client()
     forged = other.post(
-        path, base_url=https, data={"csrf_token": fresh_token(app.test_client(), path, https), **fields}
+        path, base_url=https, data={**fresh_fields(app.test_client(), path, https), **fields}
     )
     assert forged.status_code == 400
 
@@ -218,8 +221,9 @@ def test_forms_work_over_https_without_a_referer(app: Flask, path: str) -> None:
 # ---- bodies at the byte level ----------------------------------------------------------------
 
 
-def _form_bytes(token: str, body: bytes) -> bytes:
-    return b"csrf_token=" + token.encode() + b"&send=1&body=" + body
+def _form_bytes(tokens: dict[str, str], body: bytes) -> bytes:
+    fields = b"&".join(f"{name}={value}".encode() for name, value in tokens.items())
+    return fields + b"&send=1&body=" + body
 
 
 RAW_BODIES = [
@@ -238,10 +242,10 @@ RAW_BODIES = [
 @pytest.mark.parametrize(("name", "raw"), RAW_BODIES, ids=[n for n, _ in RAW_BODIES])
 def test_mixed_encodings_get_a_clear_answer(app: Flask, name: str, raw: bytes) -> None:
     client = app.test_client()
-    token = fresh_token(client)
+    tokens = fresh_fields(client)
     before = snapshot(app)
     response = client.post(
-        "/submit", data=_form_bytes(token, raw), content_type="application/x-www-form-urlencoded"
+        "/submit", data=_form_bytes(tokens, raw), content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code in CLEAR, (name, response.status_code)
     page = response.get_data(as_text=True)
@@ -252,10 +256,10 @@ def test_mixed_encodings_get_a_clear_answer(app: Flask, name: str, raw: bytes) -
 
 def test_huge_bodies_are_refused_before_parsing_and_store_nothing(app: Flask) -> None:
     client = app.test_client()
-    token = fresh_token(client)
+    tokens = fresh_fields(client)
     limit = app.config["MAX_CONTENT_LENGTH"]
     cases = [
-        ("urlencoded", _form_bytes(token, b"a" * (limit + 1)), "application/x-www-form-urlencoded"),
+        ("urlencoded", _form_bytes(tokens, b"a" * (limit + 1)), "application/x-www-form-urlencoded"),
         ("multipart", b"--x\r\n" + b"a" * (limit + 10) + b"\r\n--x--\r\n", "multipart/form-data; boundary=x"),
         ("json", b"[" * (limit + 1), "application/json"),
         ("binary", bytes(range(256)) * (limit // 256 + 1), "application/octet-stream"),
@@ -276,14 +280,14 @@ def test_one_character_over_the_limit_keeps_the_text_and_stores_nothing(app: Fla
     limit = app.config["MAX_TESTIMONY_CHARS"]
     for body in ("é" * (limit + 1), "\U0001f600" * (limit + 1), "a" * limit + " " * 50 + "b"):
         before = snapshot(app)
-        response = client.post("/submit", data={"csrf_token": fresh_token(client), "body": body, "send": "1"})
+        response = client.post("/submit", data={**fresh_fields(client), "body": body, "send": "1"})
         assert response.status_code == 413
         assert snapshot(app) == before
         assert body[:100] in response.get_data(as_text=True)
     # Exactly at the limit (after cleaning) is accepted.
     body = "ü" * limit
     before = snapshot(app)
-    response = client.post("/submit", data={"csrf_token": fresh_token(client), "body": body, "send": "1"})
+    response = client.post("/submit", data={**fresh_fields(client), "body": body, "send": "1"})
     assert response.status_code == 200
     assert assert_stored_exactly_when_shown(app, before, response.get_data(as_text=True), body)
 
@@ -336,14 +340,16 @@ def test_malformed_bodies_never_500(app: Flask, name: str, raw: bytes, ctype: st
 
 def test_a_multipart_form_with_a_valid_token_is_stored_whole_or_not_at_all(app: Flask) -> None:
     client = app.test_client()
-    token = fresh_token(client)
     for body in (
         "Plain words over multipart.",
         "Bytes that are not UTF-8: \udcff".encode("utf-8", "surrogateescape"),
     ):
+        tokens = b"".join(
+            b"--x\r\nContent-Disposition: form-data; name=" + name.encode() + b"\r\n\r\n" + value.encode() + b"\r\n"
+            for name, value in fresh_fields(client).items()
+        )
         raw = (
-            b"--x\r\nContent-Disposition: form-data; name=csrf_token\r\n\r\n" + token.encode() + b"\r\n"
-            b"--x\r\nContent-Disposition: form-data; name=send\r\n\r\n1\r\n"
+            tokens + b"--x\r\nContent-Disposition: form-data; name=send\r\n\r\n1\r\n"
             b"--x\r\nContent-Disposition: form-data; name=body\r\n\r\n"
             + (body if isinstance(body, bytes) else body.encode())
             + b"\r\n--x--\r\n"
@@ -409,7 +415,7 @@ def test_responses_with_any_in_reply_to_are_stored_whole_and_only_to_published_i
     page = client.get("/submit", query_string={"in_reply_to": value})
     assert page.status_code == 200
     body = "A response to what I read."
-    data = {"csrf_token": fresh_token(client), "body": body, button: "1"}
+    data = {**fresh_fields(client), "body": body, button: "1"}
     query = {}
     if where in ("form", "both"):
         data["in_reply_to"] = value
@@ -432,14 +438,14 @@ def test_in_reply_to_an_unpublished_contribution_links_nothing(app: Flask) -> No
         as_text=True
     )
     unknown_page = client.get("/submit", query_string={"in_reply_to": "0123456789ab"}).get_data(as_text=True)
-    strip = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
+    strip = lambda page: re.sub(r'name="(csrf|send)_token" value="[^"]+"', "", page)  # noqa: E731
     assert strip(unpublished_page) == strip(unknown_page), "the form reveals that an unpublished id exists"
     before = snapshot(app)
     body = "Responding to something not yet published."
     response = client.post(
         "/submit",
         data={
-            "csrf_token": fresh_token(client),
+            **fresh_fields(client),
             "body": body,
             "send": "1",
             "in_reply_to": ids["unpublished"],

@@ -5,7 +5,7 @@ from flask.testing import FlaskClient
 
 from testimony import ratelimit
 from tests.conftest import base_config
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, form_tokens
 
 
 def make_app(tmp_path, **extra) -> Flask:  # type: ignore[no-untyped-def]
@@ -42,16 +42,16 @@ def test_global_cap_on_sending(tmp_path) -> None:  # type: ignore[no-untyped-def
     app = make_app(tmp_path, RATELIMIT_SEND_GLOBAL="1 per minute", RATELIMIT_PER_ADDRESS="100 per hour")
     ratelimit.limiter.reset()
     first, second = app.test_client(), app.test_client()
-    ok = first.post("/submit", data={"csrf_token": csrf_token(first, "/submit"), "body": "one", "send": "1"})
+    ok = first.post("/submit", data={**form_tokens(first), "body": "one", "send": "1"})
     assert ok.status_code == 200
     # A different address is still refused: the cap is for everyone together.
     blocked = second.post(
         "/submit",
-        data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "send": "1"},
+        data={**form_tokens(second), "body": "two", "send": "1"},
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert blocked.status_code == 429
-    # Previews are not capped globally.
+    # Previews are not held by the cap on sends (they have a larger cap of their own).
     preview = second.post(
         "/submit",
         data={"csrf_token": csrf_token(second, "/submit"), "body": "two", "preview": "1"},

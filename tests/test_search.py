@@ -148,3 +148,39 @@ def test_query_parser() -> None:
     assert parsed.excluded == ["bonus"]
     assert search.fts5_query(parsed) == '(("caseload" AND "sickness absence") OR ("pay")) NOT "bonus"'
     assert search.parse("!!! ???").empty
+
+
+def snippets(html: str) -> list[str]:
+    return re.findall(r'<p class="snippet">(.*?)</p>', html, flags=re.S)
+
+
+def test_private_use_characters_in_published_text_never_become_markup(app: Flask, client: FlaskClient) -> None:
+    # The engines' snippets mark hits with U+E000/U+E001 before escaping. A published text that
+    # contains those characters itself must not open or close <mark> elements of its own.
+    make_digest(
+        app,
+        [
+            "Stray \ue001 closers and \ue000 openers around the audit \ue000 with \ue001\ue001 more "
+            "\ue000<script>x</script>, then the audit again \ue000."
+        ],
+    )
+    html = results(client, "audit")
+    found = snippets(html)
+    assert found, html
+    for snippet in found:
+        assert "\ue000" not in snippet and "\ue001" not in snippet
+        assert "<script>" not in snippet
+        # Every <mark> is closed, nothing else is marked than the word searched for.
+        marks = re.findall(r"<mark>(.*?)</mark>", snippet)
+        assert marks and all(m.lower() == "audit" for m in marks), snippet
+        assert "<mark>" not in re.sub(r"<mark>.*?</mark>", "", snippet), snippet
+        assert "</mark>" not in re.sub(r"<mark>.*?</mark>", "", snippet), snippet
+
+
+def test_highlight_balances_marks_whatever_it_is_given() -> None:
+    # The last line of defence: stray markers are dropped, an open mark is closed.
+    start, stop = search.START, search.STOP
+    assert str(search.highlight(f"{stop}a {start}b{start} c{stop}{stop} d{start}e")) == (
+        "a <mark>b c</mark> d<mark>e</mark>"
+    )
+    assert str(search.highlight(f"<i>{start}x{stop}</i>")) == "&lt;i&gt;<mark>x</mark>&lt;/i&gt;"

@@ -22,6 +22,7 @@ import pytest
 import redis
 import requests
 
+from tests.helpers import tokens_in
 from tests.servers import (
     BIN,
     CHEAP_ARGON2_ENV,
@@ -109,20 +110,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             client.flushdb()
 
 
-def _token(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def _post(
     session: requests.Session, form_base: str, post_base: str, path: str, form: str = "", **fields: str
 ) -> requests.Response:
     """Fetch the form (and its CSRF token) from one instance, post it to another."""
-    token = _token(session.get(form_base + (form or path), timeout=10).text)
-    return session.post(
-        post_base + path, data={"csrf_token": token, **fields}, allow_redirects=False, timeout=30
-    )
+    tokens = tokens_in(session.get(form_base + (form or path), timeout=10).text)  # CSRF (and send) token
+    return session.post(post_base + path, data={**tokens, **fields}, allow_redirects=False, timeout=30)
 
 
 def _forget_rate_limits(site: Site) -> None:
