@@ -237,7 +237,7 @@ def verify() -> list[ChainProblem]:
 def check() -> ChainReport:
     """Walk the whole chain, a batch of rows at a time. This reads every row: run it on demand
     (`flask audit verify`, the audit page's button), not on every page view."""
-    key, keyed_from = instance_keys.audit_key(current_app)
+    _key, keyed_from = instance_keys.audit_key(current_app)
     chain_key = _chain_key()
     problems: list[ChainProblem] = []
     prev_hash, newest_id, count = GENESIS, 0, 0
@@ -260,7 +260,7 @@ def check() -> ChainReport:
         prev_hash, newest_id = event.hash, event.id
     if not first_keyed_seen:
         problems.append(ChainProblem(keyed_from, "the first keyed event is missing (rows were removed)"))
-    problems += _check_head(key, prev_hash, newest_id, keyed_from)
+    problems += _check_head(chain_key, prev_hash, newest_id, keyed_from)
     return ChainReport(count, problems)
 
 
