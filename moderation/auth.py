@@ -270,7 +270,9 @@ def first_password() -> str | Response | tuple[str, int]:
         return render_template(
             "desk/password.html", first=True, error="The one-time password you were given is not right."
         ), 400
+    target = session.get("desk_next", "")
     sessions.after_password_change(row, user, private_key)
+    session["desk_next"] = target
     audit.record(user.name, "password_changed", detail="first password; key pair made")
     db.session.commit()
     return redirect(url_for("desk_auth.enrol"))
@@ -346,11 +348,12 @@ def enrol() -> str | Response | tuple[str, int]:
     throttle.clear(throttle.code_bucket(user.id))
     user.totp_enrolled = True
     codes = factor.new_recovery_codes(user)
+    target = session.get("desk_next") or _home_for(user)
     sessions.promote(row, user)
     audit.record(user.name, "totp_enrolled")
     audit.record(user.name, "unlock")
     db.session.commit()
-    return render_template("desk/recovery_codes.html", codes=codes, next=session.get("desk_next") or _home_for(user))
+    return render_template("desk/recovery_codes.html", codes=codes, next=target)
 
 
 @bp.route("/password", methods=["GET", "POST"])
