@@ -93,7 +93,9 @@ def change_role(user_id: int) -> Any:
         flash("You cannot change your own role. Ask another admin.")
         return redirect(url_for("desk_admin.accounts"))
     try:
-        change = grants.change_role(current_user(), unlocked_private_key(), target, request.form.get("role", ""))
+        change = grants.change_role(
+            current_user(), unlocked_private_key(), target, request.form.get("role", "")
+        )
     except grants.GrantRefused as exc:
         flash(str(exc))
         return redirect(url_for("desk_admin.accounts"))
@@ -118,8 +120,8 @@ def _role_message(name: str, change: grants.RoleChange) -> str:
         return f"{said} They can no longer open any sealed item: {change.revoked} wrapped keys were deleted."
     if change.waiting_for_key:
         return (
-            f"{said} They have not chosen their own password yet, so have no key: use \"Grant access to "
-            "older items\" after their first login."
+            f'{said} They have not chosen their own password yet, so have no key: use "Grant access to '
+            'older items" after their first login.'
         )
     if change.granted or change.skipped:
         return f"{said} They can now read {change.granted} sealed items you can read." + (
@@ -168,7 +170,9 @@ def audit_log() -> str:
 def audit_verify() -> str:
     report = audit.check()
     audit.record(
-        current_user().name, "audit_verified", detail=f"{report.events} events, {len(report.problems)} problems"
+        current_user().name,
+        "audit_verified",
+        detail=f"{report.events} events, {len(report.problems)} problems",
     )
     db.session.commit()
     return _audit_page(report=report)

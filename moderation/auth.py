@@ -94,8 +94,6 @@ def _load_session() -> tuple[SessionRecord | None, Moderator | None]:
     return row, user
 
 
-
-
 # ---- logging in ------------------------------------------------------------------------------
 
 
@@ -170,7 +168,9 @@ def _login_with_both(
         return _password_step_done(user, password, None)
     if not code.strip():
         # Answered exactly as a wrong password; the audit trail tells the admins the truth.
-        return _login_failed(user, name, both=True, detail="right password without a code, after many failures")
+        return _login_failed(
+            user, name, both=True, detail="right password without a code, after many failures"
+        )
     if not user.totp_enrolled:
         message = (
             "There have been many failed attempts to log in to this account, and it has no authenticator "

@@ -73,7 +73,9 @@ def start(
     record = SessionRecord(
         id=row_id,
         moderator_id=moderator.id,
-        sealed_private_key=b"" if private_key is None else crypto.encrypt(session_key, private_key, _aad(row_id)),
+        sealed_private_key=b""
+        if private_key is None
+        else crypto.encrypt(session_key, private_key, _aad(row_id)),
         second_factor_ok=second_factor_ok,
         last_seen_at=now,
         created_at=began or now,

@@ -76,11 +76,15 @@ CODE = Limit(5, dt.timedelta(minutes=15))
 
 
 def address_limit() -> Limit:
-    return Limit(int(current_app.config.get("DESK_LOGIN_PER_ADDRESS", DEFAULT_PER_ADDRESS)), dt.timedelta(minutes=15))
+    return Limit(
+        int(current_app.config.get("DESK_LOGIN_PER_ADDRESS", DEFAULT_PER_ADDRESS)), dt.timedelta(minutes=15)
+    )
 
 
 def everyone_limit() -> Limit:
-    return Limit(int(current_app.config.get("DESK_LOGIN_PER_MINUTE", DEFAULT_EVERYONE)), dt.timedelta(minutes=1))
+    return Limit(
+        int(current_app.config.get("DESK_LOGIN_PER_MINUTE", DEFAULT_EVERYONE)), dt.timedelta(minutes=1)
+    )
 
 
 # ---- bucket names ----------------------------------------------------------------------------
@@ -96,7 +100,9 @@ def normalise_name(name: str) -> str:
 
 def _name_key(name: str) -> str:
     key, _keyed_from = instance_keys.audit_key(current_app)
-    subkey = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"testimony login names v1").derive(key)
+    subkey = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"testimony login names v1").derive(
+        key
+    )
     return hmac.new(subkey, normalise_name(name).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 

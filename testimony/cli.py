@@ -85,7 +85,7 @@ def _create(name: str, role: str) -> None:
     click.echo(
         "  Give it to them privately. At /desk/login they will choose their own password and set up\n"
         "  their authenticator app. Items sent before that first login need a grant afterwards\n"
-        "  (Accounts page, \"Grant access to older items\")."
+        '  (Accounts page, "Grant access to older items").'
     )
 
 

@@ -41,7 +41,9 @@ def test_one_time_passwords_have_no_look_alike_characters(app: Flask) -> None:
         assert len(password.replace("-", "")) >= 25  # 25 symbols of 31: over 120 bits
 
 
-def test_the_admins_page_shows_the_one_time_password_and_nothing_else(app: Flask, client: FlaskClient) -> None:
+def test_the_admins_page_shows_the_one_time_password_and_nothing_else(
+    app: Flask, client: FlaskClient
+) -> None:
     login_as(app, client, "admin", "boss")
     code, page = post_form(client, "/desk/admin/accounts", name="newcomer", role="moderator")
     assert code == 200 and "One-time password" in page
@@ -84,7 +86,9 @@ def test_the_totp_secret_is_made_at_enrolment_and_shown_only_there(app: Flask, c
     one_time = created.split("<code>")[1].split("</code>")[0]
     assert row_of(app, "gail")["totp_secret_encrypted"] == b""
     code, _ = post_form(client, "/desk/login", name="gail", password=one_time)
-    assert code == 302 and row_of(app, "gail")["totp_secret_encrypted"] == b""  # not at the one-time password either
+    assert (
+        code == 302 and row_of(app, "gail")["totp_secret_encrypted"] == b""
+    )  # not at the one-time password either
     code, _ = post_form(client, "/desk/first-password", old=one_time, new=NEW_PASSWORD, again=NEW_PASSWORD)
     assert code == 302 and row_of(app, "gail")["totp_secret_encrypted"] == b""
     enrol_page = client.get("/desk/enrol").get_data(as_text=True)
@@ -99,7 +103,9 @@ def test_the_totp_secret_is_made_at_enrolment_and_shown_only_there(app: Flask, c
     assert response.status_code == 302 and secret not in response.get_data(as_text=True)
 
 
-def test_an_account_made_by_an_older_version_gets_a_new_key_and_secret(app: Flask, client: FlaskClient) -> None:
+def test_an_account_made_by_an_older_version_gets_a_new_key_and_secret(
+    app: Flask, client: FlaskClient
+) -> None:
     """Older versions made the key pair at creation, sealed under the one-time password, and
     printed the TOTP secret: the first own password discards both, and every key wrapped to
     the old public key."""

@@ -120,7 +120,9 @@ def test_a_row_edited_and_rechained_with_plain_sha256_is_caught(app: Flask) -> N
             event.prev_hash = prev
             event.hash = prev = _old_sha256(prev, event)
         db.session.commit()
-        db.session.execute(text("UPDATE audit_chain_head SET hash = :h, last_id = :i"), {"h": prev, "i": events[-1].id})
+        db.session.execute(
+            text("UPDATE audit_chain_head SET hash = :h, last_id = :i"), {"h": prev, "i": events[-1].id}
+        )
         db.session.commit()
         problems = audit.verify()
     assert problems and {p.event_id for p in problems} >= {e.id for e in events[1:]}
@@ -169,7 +171,9 @@ def test_init_keys_the_chain_of_an_older_instance_and_anchors_its_old_rows(tmp_p
         instance_keys.apply(app, older)
         prev = audit.GENESIS
         for n in range(3):  # rows as the older version wrote them
-            event = AuditEvent(at=utcnow(), actor="maria", action="claim", item=f"i{n}", detail="", prev_hash=prev, hash="")
+            event = AuditEvent(
+                at=utcnow(), actor="maria", action="claim", item=f"i{n}", detail="", prev_hash=prev, hash=""
+            )
             event.hash = prev = _old_sha256(prev, event)
             db.session.add(event)
         db.session.execute(text("UPDATE audit_chain_head SET hash = :h, last_id = 3"), {"h": prev})

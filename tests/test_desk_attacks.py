@@ -277,7 +277,13 @@ def test_cookies_from_before_and_during_login_are_dead_after_it(app: Flask) -> N
     assert victim.get("/desk/password").status_code == 200  # the victim is in
     for old in (planted, half, keyed):
         attacker = with_cookie(app, old)
-        for path in ("/desk/", "/desk/password", "/desk/first-password", "/desk/second-factor", "/desk/enrol"):
+        for path in (
+            "/desk/",
+            "/desk/password",
+            "/desk/first-password",
+            "/desk/second-factor",
+            "/desk/enrol",
+        ):
             response = attacker.get(path)
             assert response.status_code == 302 and "/desk/login" in response.headers["Location"], path
 
@@ -402,7 +408,9 @@ def test_the_brake_survives_new_spellings_sessions_and_addresses(
         status, _ = post_form(client, "/desk/login", name=name, password=NEW_PASSWORD)
         assert status in (401, 429), repr(name)  # the right password, never a way in
         assert client.get("/desk/second-factor").status_code == 302, repr(name)
-    status, page = post_form(from_address(app, "192.0.2.1"), "/desk/login", name="tess", password=NEW_PASSWORD)
+    status, page = post_form(
+        from_address(app, "192.0.2.1"), "/desk/login", name="tess", password=NEW_PASSWORD
+    )
     assert status == 401 and "password and the six-digit code" in page
 
 

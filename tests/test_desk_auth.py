@@ -57,9 +57,10 @@ def test_first_login_asks_for_own_password_before_anything_else(app: Flask, clie
     for path in ("/desk/enrol", "/desk/second-factor", "/desk/"):
         response = client.get(path)
         assert response.status_code == 302, path
-        assert "/desk/first-password" in response.headers["Location"] or "/desk/login" in response.headers[
-            "Location"
-        ], path
+        assert (
+            "/desk/first-password" in response.headers["Location"]
+            or "/desk/login" in response.headers["Location"]
+        ), path
     with app.app_context():
         user = db.session.scalar(select(Moderator).where(Moderator.name == "nia"))
         assert user is not None and user.totp_secret_encrypted == b"" and not accounts.has_key(user)

@@ -107,7 +107,9 @@ def test_sixteen_parallel_bad_logins_get_exactly_the_limit_evaluated(app: Flask,
     assert sorted(statuses) == [401] * throttle.PAIR.attempts + [429] * (PARALLEL - throttle.PAIR.attempts)
 
 
-def test_after_five_failures_the_password_alone_opens_nothing_from_there(app: Flask, hashed: list[int]) -> None:
+def test_after_five_failures_the_password_alone_opens_nothing_from_there(
+    app: Flask, hashed: list[int]
+) -> None:
     one_time = create_account(app, "ula", "moderator")
     here = from_address(app, "203.0.113.6")
     for _ in range(throttle.PAIR.attempts):

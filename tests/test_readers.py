@@ -37,7 +37,9 @@ def keys_of(app: Flask, name: str) -> int:
     with app.app_context():
         return int(
             db.session.scalar(
-                select(func.count()).select_from(WrappedKey).where(WrappedKey.moderator_id == account_id(app, name))
+                select(func.count())
+                .select_from(WrappedKey)
+                .where(WrappedKey.moderator_id == account_id(app, name))
             )
             or 0
         )
@@ -66,7 +68,9 @@ def desk(app: Flask) -> FlaskClient:
     return admin
 
 
-def test_data_keys_go_to_reviewers_and_the_recovery_key_never_to_editors(app: Flask, desk: FlaskClient) -> None:
+def test_data_keys_go_to_reviewers_and_the_recovery_key_never_to_editors(
+    app: Flask, desk: FlaskClient
+) -> None:
     with app.app_context():
         readers = {(k.recipient, k.moderator_id) for k in db.session.scalars(select(WrappedKey))}
     assert readers == {
@@ -81,7 +85,9 @@ def test_data_keys_go_to_reviewers_and_the_recovery_key_never_to_editors(app: Fl
         assert editor is not None and len(accounts.unlock_private_key(editor, NEW_PASSWORD)) == 32
 
 
-def test_demoting_to_editor_deletes_the_keys_and_promoting_back_grants_them(app: Flask, desk: FlaskClient) -> None:
+def test_demoting_to_editor_deletes_the_keys_and_promoting_back_grants_them(
+    app: Flask, desk: FlaskClient
+) -> None:
     mo = account_id(app, "mo")
     assert keys_of(app, "mo") > 0
     page = change_role(desk, mo, "editor")
@@ -93,7 +99,9 @@ def test_demoting_to_editor_deletes_the_keys_and_promoting_back_grants_them(app:
     assert "can now read 2 sealed items" in page
     assert keys_of(app, "mo") == keys_of(app, "boss") == 2
     with app.app_context():
-        actions = db.session.execute(text("SELECT action, detail FROM audit_events WHERE action = 'role_changed'")).all()
+        actions = db.session.execute(
+            text("SELECT action, detail FROM audit_events WHERE action = 'role_changed'")
+        ).all()
     assert [a.detail.split(";")[0] for a in actions] == ["moderator to editor", "editor to moderator"]
 
 
@@ -107,7 +115,9 @@ def test_promoting_an_editor_grants_what_the_admin_can_read(app: Flask, desk: Fl
 def test_grants_refuse_editors(app: Flask, desk: FlaskClient) -> None:
     ed = account_id(app, "ed")
     assert admin_post(desk, f"/desk/admin/accounts/{ed}/grant") == 302
-    assert "Editors work from approved, redacted text" in desk.get("/desk/admin/accounts").get_data(as_text=True)
+    assert "Editors work from approved, redacted text" in desk.get("/desk/admin/accounts").get_data(
+        as_text=True
+    )
     assert keys_of(app, "ed") == 0
     with app.test_request_context(), pytest.raises(grants.GrantRefused):
         admin = db.session.get(Moderator, account_id(app, "boss"))
@@ -135,7 +145,11 @@ def _seed_before(url: str) -> None:
     engine = create_engine(url)
     now, today = dt.datetime(2026, 1, 5, 9, 0), dt.date(2026, 1, 5)
     with engine.begin() as conn:
-        for id_, name, role, active in ((1, "ed", "editor", True), (2, "mo", "moderator", True), (3, "gone", "moderator", False)):
+        for id_, name, role, active in (
+            (1, "ed", "editor", True),
+            (2, "mo", "moderator", True),
+            (3, "gone", "moderator", False),
+        ):
             conn.execute(
                 text(
                     "INSERT INTO moderators (id, name, role, active, password_hash, must_change_password,"
@@ -159,7 +173,12 @@ def _seed_before(url: str) -> None:
             ),
             {"b": b"c" * 40, "day": today},
         )
-        for id_, recipient, moderator in ((1, "moderator", 1), (2, "moderator", 2), (3, "moderator", 3), (4, "recovery", None)):
+        for id_, recipient, moderator in (
+            (1, "moderator", 1),
+            (2, "moderator", 2),
+            (3, "moderator", 3),
+            (4, "recovery", None),
+        ):
             conn.execute(
                 text(
                     "INSERT INTO wrapped_keys (id, blob_id, recipient, moderator_id, wrapped)"

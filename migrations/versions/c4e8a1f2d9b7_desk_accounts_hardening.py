@@ -14,12 +14,13 @@ Create Date: 2026-12-01 10:00:00
   first keyed event, whose HMAC covers the hash of the last row chained the old way, so the old
   rows are anchored too (testimony/audit.py: key_the_chain).
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'c4e8a1f2d9b7'
-down_revision = 'b7d2e4f81c3a'
+revision = "c4e8a1f2d9b7"
+down_revision = "b7d2e4f81c3a"
 branch_labels = None
 depends_on = None
 
@@ -33,48 +34,55 @@ def upgrade():
     )
 
     op.create_table(
-        'login_throttle',
-        sa.Column('bucket', sa.String(length=120), nullable=False),
-        sa.Column('started_at', sa.DateTime(), nullable=False),
-        sa.Column('count', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('bucket', name=op.f('pk_login_throttle')),
+        "login_throttle",
+        sa.Column("bucket", sa.String(length=120), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", name=op.f("pk_login_throttle")),
     )
-    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_login_throttle_started_at'), ['started_at'], unique=False)
-    with op.batch_alter_table('login_failures', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_failures_at'))
-        batch_op.drop_index(batch_op.f('ix_login_failures_account'))
-    op.drop_table('login_failures')
+    with op.batch_alter_table("login_throttle", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_throttle_started_at"), ["started_at"], unique=False)
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_at"))
+        batch_op.drop_index(batch_op.f("ix_login_failures_account"))
+    op.drop_table("login_failures")
 
     head = op.create_table(
-        'audit_chain_head',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('last_id', sa.Integer(), nullable=False),
-        sa.Column('hash', sa.String(length=64), nullable=False),
-        sa.Column('mac', sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain_head')),
+        "audit_chain_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("mac", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_head")),
     )
-    newest = op.get_bind().execute(
-        sa.text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
-    ).first()
+    newest = (
+        op.get_bind().execute(sa.text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")).first()
+    )
     op.bulk_insert(
         head,
-        [{"id": 1, "last_id": newest[0] if newest else 0, "hash": newest[1] if newest else GENESIS, "mac": ""}],
+        [
+            {
+                "id": 1,
+                "last_id": newest[0] if newest else 0,
+                "hash": newest[1] if newest else GENESIS,
+                "mac": "",
+            }
+        ],
     )
 
 
 def downgrade():
-    op.drop_table('audit_chain_head')
+    op.drop_table("audit_chain_head")
     op.create_table(
-        'login_failures',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('account', sa.String(length=64), nullable=False),
-        sa.Column('at', sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures')),
+        "login_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
     )
-    with op.batch_alter_table('login_failures', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_login_failures_account'), ['account'], unique=False)
-        batch_op.create_index(batch_op.f('ix_login_failures_at'), ['at'], unique=False)
-    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_throttle_started_at'))
-    op.drop_table('login_throttle')
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failures_account"), ["account"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_at"), ["at"], unique=False)
+    with op.batch_alter_table("login_throttle", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_throttle_started_at"))
+    op.drop_table("login_throttle")
