@@ -1,21 +1,60 @@
-"""Giving a moderator access to items sent before their account existed, and taking it away.
+"""Who holds wrapped data keys: granting access to older items, taking it away, changing roles.
 
 A grant re-wraps data keys: the admin's unlocked private key opens each wrapped data key it can,
-and seals it again to the new moderator's public key. Revocation deletes a moderator's wrapped
-keys, so their private key no longer opens anything stored.
+and seals it again to the target's public key. Revocation deletes an account's wrapped keys, so
+its private key no longer opens anything stored.
+
+Only the roles that review (moderators and admins, `sealing.READER_ROLES`) ever hold wrapped
+keys: an editor's password and a copy of the database must open no original. So a grant to an
+editor is refused, a change of role to editor revokes, and a change from editor to a reviewing
+role is a grant by the admin making it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from dataclasses import dataclass
 
-from testimony import crypto, sealing
+from sqlalchemy import delete, func, select
+
+from testimony import accounts, crypto, sealing
 from testimony.db import db
-from testimony.models import Moderator, Recipient, SealedBlob, WrappedKey
+from testimony.models import Moderator, Recipient, Role, SealedBlob, WrappedKey
+
+
+class GrantRefused(ValueError):
+    """The account cannot be given keys; the message says why, plainly."""
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    before: str
+    after: str
+    revoked: int = 0
+    granted: int = 0
+    skipped: int = 0
+    # The account has no key pair yet (its holder has not chosen a password): nothing to grant.
+    waiting_for_key: bool = False
+
+
+def check_can_hold_keys(target: Moderator) -> None:
+    if not target.active:
+        raise GrantRefused(f"{target.name} is deactivated.")
+    if target.role not in sealing.READER_ROLES:
+        raise GrantRefused(
+            f"{target.name} is an editor. Editors work from approved, redacted text and are never "
+            "given access to originals."
+        )
+    if not accounts.has_key(target):
+        raise GrantRefused(
+            f"{target.name} has not yet logged in and chosen their own password, so their account has "
+            "no key to grant to. Grant access again after their first login."
+        )
 
 
 def grant(admin: Moderator, admin_private_key: bytes, target: Moderator) -> tuple[int, int]:
-    """Wrap every data key the admin can open to `target`. Returns (granted, skipped)."""
+    """Wrap every data key the admin can open to `target`. Returns (granted, skipped).
+    Raises GrantRefused for an editor, a deactivated account or one without a key pair yet."""
+    check_can_hold_keys(target)
     have = set(db.session.scalars(select(WrappedKey.blob_id).where(WrappedKey.moderator_id == target.id)))
     mine = db.session.scalars(
         select(WrappedKey).where(
@@ -51,5 +90,29 @@ def revoke(target: Moderator) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def change_role(admin: Moderator, admin_private_key: bytes, target: Moderator, role: str) -> RoleChange:
+    """Give `target` another role, and make the keys it holds match: to editor, every wrapped
+    key is deleted; from editor to moderator or admin, the admin grants what they can open."""
+    if role not in set(Role):
+        raise GrantRefused(f"Role must be one of: {', '.join(Role)}.")
+    before = target.role
+    if role == before:
+        return RoleChange(before, role)
+    target.role = role
+    if role not in sealing.READER_ROLES:
+        return RoleChange(before, role, revoked=revoke(target))
+    if before in sealing.READER_ROLES:
+        return RoleChange(before, role)  # moderator <-> admin: the same items either way
+    if not target.active or not accounts.has_key(target):
+        return RoleChange(before, role, waiting_for_key=target.active)
+    granted, skipped = grant(admin, admin_private_key, target)
+    return RoleChange(before, role, granted=granted, skipped=skipped)
+
+
 def readable_count(moderator: Moderator) -> int:
-    return len(list(db.session.scalars(select(WrappedKey.id).where(WrappedKey.moderator_id == moderator.id))))
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(WrappedKey).where(WrappedKey.moderator_id == moderator.id)
+        )
+        or 0
+    )

@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from testimony import accounts, approved, instance_keys
+from testimony import accounts, approved, audit, instance_keys
 from testimony.db import db
 from testimony.models import Moderator, Role
 from testimony.themes import sync_themes
@@ -41,6 +41,12 @@ def init_command(admin_name: str) -> None:
     if completed is not None:
         instance_keys.apply(current_app, completed)
         click.echo("Added a publication key to " + instance_keys.path_for(current_app))
+    keyed_from = audit.key_the_chain()
+    if keyed_from is not None:
+        click.echo(
+            f"Added an audit key to {instance_keys.path_for(current_app)}: the audit chain is keyed "
+            f"from event {keyed_from} on."
+        )
     sealed = approved.seal_leftovers()
     if sealed:
         click.echo(f"Sealed the text of {sealed} approved contributions waiting for a digest.")
@@ -61,7 +67,7 @@ def moderators() -> None:
     "--role", type=click.Choice([r.value for r in Role]), default=Role.MODERATOR.value, show_default=True
 )
 def create_command(name: str, role: str) -> None:
-    """Create an account and print its one-time password and TOTP enrolment URI."""
+    """Create an account and print its one-time password (and nothing lasting)."""
     instance_keys.current(current_app)
     try:
         _create(name, role)
@@ -70,12 +76,17 @@ def create_command(name: str, role: str) -> None:
 
 
 def _create(name: str, role: str) -> None:
+    # Only the one-time password is printed: the key pair is made when the holder chooses their
+    # own password, and the TOTP secret when they set up their app, both shown to no one else.
     moderator, password = accounts.create_moderator(name, role)
     db.session.commit()
     click.echo(f"Created {role} account {moderator.name!r}.")
     click.echo(f"  One-time password: {password}")
-    click.echo(f"  TOTP enrolment URI: {accounts.totp_uri(moderator)}")
-    click.echo("  Log in at /desk/login; you will be asked to choose a new password.")
+    click.echo(
+        "  Give it to them privately. At /desk/login they will choose their own password and set up\n"
+        "  their authenticator app. Items sent before that first login need a grant afterwards\n"
+        '  (Accounts page, "Grant access to older items").'
+    )
 
 
 @click.group("audit", cls=AppGroup)
@@ -85,13 +96,11 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain of the audit log; exit 1 if it is broken."""
-    from testimony import audit
-
-    problems = audit.verify()
-    if not problems:
-        click.echo("The audit chain is intact.")
+    """Check the keyed hash chain of the audit log; exit 1 if it is broken."""
+    report = audit.check()
+    if not report.problems:
+        click.echo(f"The audit chain is intact ({report.events} events).")
         return
-    for problem in problems:
+    for problem in report.problems:
         click.echo(f"event {problem.event_id}: {problem.reason}", err=True)
     raise SystemExit(1)

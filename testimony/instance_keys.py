@@ -6,6 +6,11 @@
   once at `init` for an admin to keep offline, so losing every moderator loses nothing.
 * `publication_key`: approved text waits for its digest encrypted under this key
   (testimony/approved.py), so a copy of the database alone holds no unpublished words.
+* `audit_key` and `audit_keyed_from`: the audit trail's rows are chained with HMAC-SHA256 under
+  keys derived from `audit_key` (testimony/audit.py), so someone who can write to the database
+  cannot rewrite a row and recompute the chain; unknown names typed at the desk's login are kept
+  only as an HMAC under it. `audit_keyed_from` is the first audit row under the key: rows before
+  it were written by a version that chained them with plain SHA-256 (0: every row is keyed).
 
 These are kept out of the database on purpose: a stolen database without this file cannot even
 test guesses of a codename against the lookup ids.
@@ -38,6 +43,8 @@ class InstanceKeys:
     keypair_salt: bytes
     recovery_public_key: bytes
     publication_key: bytes | None = None
+    audit_key: bytes | None = None
+    audit_keyed_from: int = 0
 
 
 def path_for(app: Flask) -> str:
@@ -56,6 +63,8 @@ def load(app: Flask) -> InstanceKeys | None:
         keypair_salt=_unb64(raw["keypair_salt"]),
         recovery_public_key=_unb64(raw["recovery_public_key"]),
         publication_key=_unb64(raw["publication_key"]) if "publication_key" in raw else None,
+        audit_key=_unb64(raw["audit_key"]) if "audit_key" in raw else None,
+        audit_keyed_from=int(raw.get("audit_keyed_from", 0)),
     )
 
 
@@ -69,6 +78,8 @@ def create(app: Flask) -> tuple[InstanceKeys, bytes]:
         keypair_salt=os.urandom(16),
         recovery_public_key=recovery.public,
         publication_key=crypto.random_key(),
+        audit_key=crypto.random_key(),
+        audit_keyed_from=0,
     )
     os.makedirs(app.instance_path, exist_ok=True)
     # O_EXCL: never overwrite existing keys, which would orphan every stored submission.
@@ -83,11 +94,28 @@ def add_missing(app: Flask) -> InstanceKeys | None:
     if keys is None or keys.publication_key is not None:
         return None
     completed = dataclasses.replace(keys, publication_key=crypto.random_key())
+    _replace(app, completed)
+    return completed
+
+
+def add_audit_key(app: Flask, key: bytes, keyed_from: int) -> InstanceKeys:
+    """Give keys made before the audit key existed one (testimony/audit.py: key_the_chain, from
+    `flask init`). Refuses to replace an existing audit key, which would orphan the chain."""
+    keys = load(app)
+    if keys is None:
+        raise InstanceNotInitialised("run `flask --app wsgi init` first")
+    if keys.audit_key is not None:
+        raise ValueError("the instance already has an audit key")
+    completed = dataclasses.replace(keys, audit_key=key, audit_keyed_from=keyed_from)
+    _replace(app, completed)
+    return completed
+
+
+def _replace(app: Flask, keys: InstanceKeys) -> None:
     # Write a new file and rename it over the old one, so a crash leaves one whole file.
     temporary = path_for(app) + ".new"
-    _write(temporary, _payload(completed), os.O_TRUNC)
+    _write(temporary, _payload(keys), os.O_TRUNC)
     os.replace(temporary, path_for(app))
-    return completed
 
 
 def publication_key(app: Flask) -> bytes:
@@ -97,8 +125,16 @@ def publication_key(app: Flask) -> bytes:
     return key
 
 
-def _payload(keys: InstanceKeys) -> dict[str, str]:
-    payload = {
+def audit_key(app: Flask) -> tuple[bytes, int]:
+    """The audit key and the id of the first row chained under it."""
+    keys = current(app)
+    if keys.audit_key is None:
+        raise InstanceNotInitialised("the instance keys have no audit key: run `flask --app wsgi init`")
+    return keys.audit_key, keys.audit_keyed_from
+
+
+def _payload(keys: InstanceKeys) -> dict[str, str | int]:
+    payload: dict[str, str | int] = {
         "secret_key": keys.secret_key,
         "lookup_salt": _b64(keys.lookup_salt),
         "keypair_salt": _b64(keys.keypair_salt),
@@ -106,10 +142,13 @@ def _payload(keys: InstanceKeys) -> dict[str, str]:
     }
     if keys.publication_key is not None:
         payload["publication_key"] = _b64(keys.publication_key)
+    if keys.audit_key is not None:
+        payload["audit_key"] = _b64(keys.audit_key)
+        payload["audit_keyed_from"] = keys.audit_keyed_from
     return payload
 
 
-def _write(path: str, payload: dict[str, str], mode: int) -> None:
+def _write(path: str, payload: dict[str, str | int], mode: int) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2)

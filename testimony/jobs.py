@@ -17,7 +17,7 @@ from sqlalchemy import delete
 
 from testimony import publishing, redis_client, retention, send_tokens
 from testimony.db import db
-from testimony.models import LoginFailure, ModeratorSession, utcnow
+from testimony.models import LoginThrottle, ModeratorSession, utcnow
 
 QUEUE = "testimony"
 IDLE_SESSION = dt.timedelta(minutes=30)
@@ -48,7 +48,7 @@ def run_once(now: dt.datetime | None = None) -> RunReport:
     cleared = db.session.execute(
         delete(ModeratorSession).where(ModeratorSession.last_seen_at < now - IDLE_SESSION)
     )
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - dt.timedelta(days=1)))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.started_at < now - dt.timedelta(days=1)))
     send_tokens.purge(now.date())  # spent send tokens, once they can no longer be sent
     db.session.commit()
     return RunReport(

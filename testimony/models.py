@@ -85,10 +85,16 @@ class Moderator(Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     # TOTP secret, encrypted under a key derived from the app secret (testimony/accounts.py).
+    # Empty until the account holder opens the enrolment page, after choosing their own password:
+    # no one else ever sees it.
     totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     totp_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last TOTP time step accepted: a code for this step or an earlier one is a replay.
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    # X25519 key pair, made when the holder first chooses their own password; empty before
+    # that (`accounts.has_key`), so nothing is ever sealed to an account under a one-time
+    # password. (Empty rather than NULL: on SQLite, making these columns nullable would mean
+    # rebuilding the table, and dropping it would cascade into every wrapped key.)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     # X25519 private key, AES-GCM under Argon2id(password, key_salt).
     private_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -190,18 +196,22 @@ class RecoveryCode(Model):
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class LoginFailure(Model):
-    """Failed logins per account (never per address), for throttling."""
+class LoginThrottle(Model):
+    """One counter of the desk's login throttle (moderation/auth.py): attempts in a bucket since
+    `started_at`. Buckets are named by keyed hashes (of the address under the day's rate-limit
+    secret, of the typed name under the audit key), never by an address or a typed name. Each
+    attempt is counted by one atomic upsert before any password is hashed."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttle"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    bucket: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Model):
-    """One action on the desk. Rows are hash-chained: each hash covers the previous one."""
+    """One action on the desk. Rows are chained: each row's hash is an HMAC (under the instance's
+    audit key) over the previous row's hash and this row's fields (testimony/audit.py)."""
 
     __tablename__ = "audit_events"
 
@@ -215,6 +225,20 @@ class AuditEvent(Model):
     detail: Mapped[str] = mapped_column(String(255), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHead(Model):
+    """The one row (id 1) naming the newest audit event. Every append updates it first, which
+    serialises appends on every engine (a row lock on PostgreSQL, the write lock on SQLite), so
+    two appends can never chain to the same row. `mac` authenticates (last_id, hash) under the
+    audit key, so removing the newest rows is detected too."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), default="")
 
 
 class SubmissionTag(Model):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from testimony import crypto, instance_keys
 from testimony.db import db
-from testimony.models import Moderator, Recipient, SealedBlob, Submission, WrappedKey
+from testimony.models import Moderator, Recipient, Role, SealedBlob, Submission, WrappedKey
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,22 @@ class NoKeyForReader(LookupError):
     """The blob's data key was never wrapped to this reader (for example before a grant)."""
 
 
+# The roles that review submissions. Editors compose digests from approved, redacted text (which
+# waits under the publication key) and never need an original, so no data key is wrapped to them.
+READER_ROLES = (Role.MODERATOR, Role.ADMIN)
+
+
 def staff_readers() -> list[Reader]:
-    """Every active moderator (any role) and the instance recovery key."""
-    moderators = db.session.scalars(select(Moderator).where(Moderator.active.is_(True)))
+    """Every active account that reviews (moderators and admins) and has its key pair, and the
+    instance recovery key. An account gets its key pair when its holder first chooses their own
+    password; what arrives before that needs a grant (moderation/grants.py)."""
+    moderators = db.session.scalars(
+        select(Moderator).where(
+            Moderator.active.is_(True),
+            Moderator.role.in_([r.value for r in READER_ROLES]),
+            Moderator.public_key != b"",
+        )
+    )
     readers = [Reader(Recipient.MODERATOR, m.public_key, m.id) for m in moderators]
     recovery = instance_keys.current(current_app).recovery_public_key
     readers.append(Reader(Recipient.RECOVERY, recovery))

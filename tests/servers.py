@@ -78,9 +78,10 @@ def throwaway_database(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "testi
         admin.dispose()
 
 
-def flask_init(env: dict[str, str]) -> tuple[str, str]:
+def flask_init(env: dict[str, str]) -> str:
     """Run `flask init` for the instance `env` names; returns the first admin's one-time
-    password and TOTP enrolment URI."""
+    password (all it prints for the account: the key pair and the TOTP secret are made at the
+    first login, see `enrolment_secret`)."""
     init = subprocess.run(
         [str(BIN / "flask"), "--app", "wsgi", "init", "--admin-name", "admin"],
         cwd=ROOT,
@@ -90,9 +91,17 @@ def flask_init(env: dict[str, str]) -> tuple[str, str]:
         text=True,
     )
     password = re.search(r"One-time password: (\S+)", init.stdout)
-    uri = re.search(r"TOTP enrolment URI: (\S+)", init.stdout)
-    assert password and uri, init.stdout
-    return password.group(1), uri.group(1)
+    assert password, init.stdout
+    assert "otpauth" not in init.stdout, "flask init printed a TOTP secret"
+    return password.group(1)
+
+
+def enrolment_secret(page: str) -> str:
+    """The TOTP secret the desk's enrolment page (/desk/enrol) shows the account's holder, after
+    they have chosen their own password at /desk/first-password."""
+    match = re.search(r"<figcaption>[^<]*<code>([A-Z2-7]+)</code>", page)
+    assert match, "no TOTP secret on the enrolment page"
+    return match.group(1)
 
 
 def wait_until_answering(base: str, proc: subprocess.Popen[bytes], deadline: float) -> None:

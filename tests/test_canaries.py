@@ -45,6 +45,7 @@ from tests.servers import (
     BIN,
     CHEAP_ARGON2_ENV,
     ROOT,
+    enrolment_secret,
     flask_init,
     free_port,
     postgres_or_skip,
@@ -119,10 +120,10 @@ def _base_env(tmp: Path) -> dict[str, str]:
     }
 
 
-def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str, str, str]:
+def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     """`flask init`, then gunicorn; returns the process, its base URL, the admin's one-time
-    password and TOTP URI."""
-    one_time, uri = flask_init(env)
+    password."""
+    one_time = flask_init(env)
     port = free_port()
     with open(tmp / "stdout.log", "wb") as out, open(tmp / "stderr.log", "wb") as err:
         proc = subprocess.Popen(
@@ -138,7 +139,7 @@ def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str
     except RuntimeError:
         _stop(proc)
         raise
-    return proc, base, one_time, uri
+    return proc, base, one_time
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -193,13 +194,14 @@ def send(base: str, body: str) -> str:
 class Desk:
     """The first admin, logged in through the forms from the proxy's address."""
 
-    def __init__(self, base: str, one_time: str, uri: str) -> None:
+    def __init__(self, base: str, one_time: str) -> None:
         self.base, self.session = base, proxied_session()
         assert self.post("/desk/login", name="admin", password=one_time).status_code == 302
-        code = pyotp.parse_uri(uri).now()
-        assert self.post("/desk/enrol", code=code).status_code == 200
-        changed = self.post("/desk/password", old=one_time, new=NEW_PASSWORD, again=NEW_PASSWORD)
+        changed = self.post("/desk/first-password", old=one_time, new=NEW_PASSWORD, again=NEW_PASSWORD)
         assert changed.status_code == 302
+        page = self.session.get(self.base + "/desk/enrol", timeout=10).text
+        code = pyotp.TOTP(enrolment_secret(page)).now()
+        assert self.post("/desk/enrol", code=code).status_code == 200
 
     def post(self, path: str, form: str = "", **fields: Any) -> requests.Response:
         return post(self.session, self.base + path, self.base + (form or path), **fields)
@@ -238,9 +240,9 @@ class Desk:
         assert self.post(f"{edit}/publish", edit, version=seen.group(1)).status_code == 302
 
 
-def run_every_flow(base: str, one_time: str, uri: str, canaries: dict[str, str]) -> list[str]:
+def run_every_flow(base: str, one_time: str, canaries: dict[str, str]) -> list[str]:
     """Every way text enters the site. Returns the codenames given out."""
-    desk = Desk(base, one_time, uri)
+    desk = Desk(base, one_time)
     declined = send(base, f"The {canaries['submission']} rota leaves the wing short every night.")
     approved = send(base, f"The {canaries['approved']} rota leaves the wing short every night too.")
     published = send(base, f"The {canaries['published']} rota leaves the wing short every weekend.")
@@ -301,8 +303,8 @@ def _postgres_run(tmp: Path, canaries: dict[str, str]) -> Run:
         run = Run("postgresql", canaries)
         proc = None
         try:
-            proc, base, one_time, uri = _start(env, tmp)
-            run.codenames = run_every_flow(base, one_time, uri, canaries)
+            proc, base, one_time = _start(env, tmp)
+            run.codenames = run_every_flow(base, one_time, canaries)
             run.redis_values = _redis_contents(client)
             plain_url = url.replace("postgresql+psycopg://", "postgresql://")
             run.database_dump = subprocess.run(
@@ -324,9 +326,9 @@ def _sqlite_run(tmp: Path, canaries: dict[str, str]) -> Run:
     for name in ("DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)  # the embedded default: SQLite in the instance folder, no Redis
     run = Run("sqlite", canaries)
-    proc, base, one_time, uri = _start(env, tmp)
+    proc, base, one_time = _start(env, tmp)
     try:
-        run.codenames = run_every_flow(base, one_time, uri, canaries)
+        run.codenames = run_every_flow(base, one_time, canaries)
         # Read while the server runs, when the -wal and -shm files exist, and again after.
         running = _read_tree(tmp)
     finally:

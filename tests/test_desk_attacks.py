@@ -6,8 +6,9 @@
 - Session fixation: cookies from before login and from its password step are dead afterwards.
 - TOTP: a code used in one session is refused in another; two logins racing with one code (or one
   recovery code) cannot both pass.
-- Throttling: per-account lockout survives changed case, spaces and look-alike names, new
-  sessions and changing addresses.
+- Throttling: the per-account brake (password alone no longer enough) survives changed case,
+  spaces and look-alike names, new sessions and changing addresses; code guessing by someone with
+  the password is cut off per account.
 - Role escalation: moderators and editors posting, with valid tokens and real ids, to other roles'
   endpoints, and hidden fields such as role=admin.
 - IDOR: items without a grant, items held by someone else, ids that do not exist, contributions
@@ -18,8 +19,9 @@
 Covered elsewhere and not repeated here: tests/test_desk_guard.py (every desk view wears
 role_required; anonymous and password-only users are sent to login; roles against made-up ids
 with CSRF off), tests/test_desk_auth.py (TOTP replay on one account, recovery codes once,
-throttle after five failures and per account, desk_token rotation, idle expiry, logout everywhere,
-next=https://evil.example/), tests/test_desk_review.py (a second moderator's note is a conflict;
+desk_token rotation, idle and absolute expiry, logout and password change everywhere,
+next=https://evil.example/), tests/test_desk_login_throttle.py (limits before hashing, parallel
+attempts, the holder never locked out, unknown names keyed), tests/test_desk_review.py (a second moderator's note is a conflict;
 no reading before a grant), tests/test_digests.py (taken or withdrawn contributions cannot be
 added; a published digest cannot be reordered or deleted), tests/test_headers.py and
 tests/test_public.py (headers on a few public paths; public pages may be cached).
@@ -41,12 +43,20 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, update
 from werkzeug.routing import Rule
 
-from moderation import review, second_factor
+from moderation import review, second_factor, throttle
 from testimony import accounts, publishing
 from testimony.db import db
 from testimony.demo import add_digest
 from testimony.models import Moderator, RecoveryCode, Role, Status, Submission, utcnow
-from tests.desk import NEW_PASSWORD, create_account, login_as, post_form, totp_now
+from tests.desk import (
+    NEW_PASSWORD,
+    create_account,
+    enrolment_secret,
+    first_login,
+    login_as,
+    post_form,
+    totp_now,
+)
 from tests.helpers import send_and_get_codename
 from tests.test_public import approved
 
@@ -244,7 +254,7 @@ def test_every_desk_post_refuses_missing_foreign_tampered_and_stale_tokens(app: 
     assert world.admin.get("/desk/").status_code == 200
     control = world.admin.post("/desk/admin/keep-list", data={"csrf_token": own, "term": "control"})
     assert control.status_code == 302
-    assert sorted(changed_tables(before, snapshot(app))) == ["audit_events", "keep_terms"]
+    assert sorted(changed_tables(before, snapshot(app))) == ["audit_chain_head", "audit_events", "keep_terms"]
 
 
 # ---- session fixation ------------------------------------------------------------------------
@@ -257,13 +267,23 @@ def test_cookies_from_before_and_during_login_are_dead_after_it(app: Flask) -> N
     planted = cookie(victim)  # what an attacker could have handed the victim's browser
     assert post_form(victim, "/desk/login", name="vera", password=one_time)[0] == 302
     half = cookie(victim)
-    assert post_form(victim, "/desk/enrol", code=totp_now(app, "vera"))[0] == 200
+    code, _ = post_form(victim, "/desk/first-password", old=one_time, new=NEW_PASSWORD, again=NEW_PASSWORD)
+    assert code == 302
+    keyed = cookie(victim)
+    secret = enrolment_secret(victim.get("/desk/enrol").get_data(as_text=True))
+    assert post_form(victim, "/desk/enrol", code=pyotp.TOTP(secret).now())[0] == 200
     full = cookie(victim)
-    assert len({planted, half, full}) == 3
+    assert len({planted, half, keyed, full}) == 4
     assert victim.get("/desk/password").status_code == 200  # the victim is in
-    for old in (planted, half):
+    for old in (planted, half, keyed):
         attacker = with_cookie(app, old)
-        for path in ("/desk/", "/desk/password", "/desk/second-factor", "/desk/enrol"):
+        for path in (
+            "/desk/",
+            "/desk/password",
+            "/desk/first-password",
+            "/desk/second-factor",
+            "/desk/enrol",
+        ):
             response = attacker.get(path)
             assert response.status_code == 302 and "/desk/login" in response.headers["Location"], path
 
@@ -276,13 +296,14 @@ def test_a_cookie_planted_from_the_attackers_own_half_login_is_replaced(app: Fla
     attacker = app.test_client()
     assert post_form(attacker, "/desk/login", name="mallory", password=attacker_pw)[0] == 302
     victim = with_cookie(app, cookie(attacker))
-    assert post_form(victim, "/desk/login", name="wendy", password=victim_pw)[0] == 302
-    assert post_form(victim, "/desk/enrol", code=totp_now(app, "wendy"))[0] == 200
+    secret = first_login(victim, "wendy", victim_pw)
+    assert post_form(victim, "/desk/enrol", code=pyotp.TOTP(secret).now())[0] == 200
     # The attacker's cookie is still only their own half-login: no desk, and not wendy.
     for path in ("/desk/", "/desk/password"):
         response = attacker.get(path)
         assert response.status_code == 302 and "/desk/login" in response.headers["Location"], path
-    assert "wendy" not in attacker.get("/desk/enrol").get_data(as_text=True)
+    for path in ("/desk/enrol", "/desk/first-password"):
+        assert "wendy" not in attacker.get(path, follow_redirects=True).get_data(as_text=True)
 
 
 # ---- second factor ---------------------------------------------------------------------------
@@ -312,10 +333,12 @@ def _commit_elsewhere(app: Flask, statement: Any) -> None:
 def test_two_logins_racing_with_one_code_cannot_both_pass(app: Flask) -> None:
     """The second request loaded the account before the first committed its use of the code."""
     with app.app_context():
-        user, _ = accounts.create_moderator("race", "moderator")
+        user, one_time = accounts.create_moderator("race", "moderator")
+        accounts.set_first_password(user, one_time, NEW_PASSWORD)
+        secret = accounts.start_enrolment(user)
         db.session.commit()
         user_id, now = user.id, 1_800_000_000.0
-        code = pyotp.TOTP(accounts.totp_secret(user)).at(now)
+        code = pyotp.TOTP(secret).at(now)
         stale = db.session.get(Moderator, user_id)
         assert stale is not None and stale.totp_last_step == 0
         step = int(now // second_factor.STEP_SECONDS)
@@ -367,8 +390,14 @@ def from_address(app: Flask, address: str) -> FlaskClient:
     return client
 
 
-def test_lockout_survives_new_spellings_sessions_and_addresses(app: Flask) -> None:
-    one_time = create_account(app, "tess", "moderator")
+def test_the_brake_survives_new_spellings_sessions_and_addresses(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After many failures for a name, from anywhere, the password alone opens nothing, whatever
+    the spelling, session or address (moderation/throttle.py; password and code together still do,
+    tests/test_desk_login_throttle.py)."""
+    monkeypatch.setattr(throttle, "ACCOUNT", throttle.Limit(5, dt.timedelta(hours=1)))
+    login_as(app, app.test_client(), "moderator", "tess")
     for n in range(5):  # five failures, each from a new browser at a new address
         status, _ = post_form(
             from_address(app, f"203.0.113.{n}"), "/desk/login", name="tess", password="wrong"
@@ -376,11 +405,13 @@ def test_lockout_survives_new_spellings_sessions_and_addresses(app: Flask) -> No
         assert status == 401
     for n, name in enumerate(LOOK_ALIKES):
         client = from_address(app, f"198.51.100.{n}")
-        status, _ = post_form(client, "/desk/login", name=name, password=one_time)
+        status, _ = post_form(client, "/desk/login", name=name, password=NEW_PASSWORD)
         assert status in (401, 429), repr(name)  # the right password, never a way in
-        assert client.get("/desk/enrol").status_code == 302, repr(name)
-    status, page = post_form(from_address(app, "192.0.2.1"), "/desk/login", name="tess", password=one_time)
-    assert status == 429 and "too many failed attempts" in page
+        assert client.get("/desk/second-factor").status_code == 302, repr(name)
+    status, page = post_form(
+        from_address(app, "192.0.2.1"), "/desk/login", name="tess", password=NEW_PASSWORD
+    )
+    assert status == 401 and "password and the six-digit code" in page
 
 
 def test_second_factor_guessing_across_sessions_locks_the_account(app: Flask) -> None:
@@ -390,7 +421,9 @@ def test_second_factor_guessing_across_sessions_locks_the_account(app: Flask) ->
         assert post_form(client, "/desk/login", name=name, password=NEW_PASSWORD)[0] == 302
         assert post_form(client, "/desk/second-factor", code="000000")[0] == 401
     client = from_address(app, "192.0.2.9")
-    assert post_form(client, "/desk/login", name=name, password=NEW_PASSWORD)[0] == 429
+    assert post_form(client, "/desk/login", name=name, password=NEW_PASSWORD)[0] == 302
+    status, page = post_form(client, "/desk/second-factor", code=totp_now(app, name, 1))  # even a right one
+    assert status == 429 and "too many wrong codes" in page
     assert client.get("/desk/").status_code == 302
 
 
@@ -424,6 +457,7 @@ def test_hidden_fields_do_not_change_a_role(app: Flask, world: World) -> None:
         | {"again": "a different long password"},
     )
     assert response.status_code == 302
+    valid = token(world.mod, "/desk/password")  # a password change rotates the session
     page = world.mod.get(f"/desk/item/{world.item}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page)
     assert version
@@ -530,7 +564,7 @@ def test_contributions_of_another_digest_cannot_be_moved_taken_or_removed(app: F
         world.admin.post("/desk/digests/single", data={"csrf_token": valid, "single": public_id})
     after = snapshot(app)
     # Reordering the other digest's own list may touch its updated_at and audit; nothing else.
-    assert set(changed_tables(before, after)) <= {"digests", "audit_events"}
+    assert set(changed_tables(before, after)) <= {"digests", "audit_events", "audit_chain_head"}
     assert before["contributions"] == after["contributions"]
     assert before["digest_themes"] == after["digest_themes"]
 

@@ -10,7 +10,13 @@ from testimony.models import Role
 from tests.desk import NEW_PASSWORD, login_as, post_form
 
 # The steps of logging in are the only desk pages open before login.
-OPEN_ENDPOINTS = {"desk_auth.login", "desk_auth.second_factor", "desk_auth.enrol", "desk_auth.logout"}
+OPEN_ENDPOINTS = {
+    "desk_auth.login",
+    "desk_auth.first_password",
+    "desk_auth.second_factor",
+    "desk_auth.enrol",
+    "desk_auth.logout",
+}
 SAMPLE_VALUES = {
     "public_id": "0000nothere",
     "user_id": "999999",

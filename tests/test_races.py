@@ -115,17 +115,17 @@ def is_postgresql(app: Flask) -> bool:
 
 
 class AuditHold:
-    """A second connection holding the row lock audit.record() waits for: the newest audit row,
-    SELECT ... FOR UPDATE (testimony/audit.py). Desk requests stop at their audit record until
-    `release()`. If audit appends come to be serialised another way, hold that lock here."""
+    """A second connection holding the row lock audit.record() waits for: the single chain-head
+    row every append updates first (testimony/audit.py). Desk requests stop at their audit record
+    until `release()`. If audit appends come to be serialised another way, hold that lock here."""
 
     def __init__(self, app: Flask) -> None:
         self.engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
         self.watch = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.conn: Connection = self.engine.connect()
         self.tx = self.conn.begin()
-        held = self.conn.execute(text("SELECT id FROM audit_events ORDER BY id DESC LIMIT 1 FOR UPDATE"))
-        assert held.first() is not None, "no audit row to hold"
+        held = self.conn.execute(text("SELECT id FROM audit_chain_head FOR UPDATE"))
+        assert held.first() is not None, "no audit chain head to hold"
 
     def waiting(self) -> int:
         """How many other connections to this database are waiting for a lock."""

@@ -97,7 +97,9 @@ def test_withdraw_needs_confirmation_then_deletes(app: Flask, client: FlaskClien
 
 def test_moderator_key_decrypts_the_bundle_and_a_wrong_key_does_not(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        moderator, password = accounts.create_moderator("maria", "moderator")
+        moderator, one_time = accounts.create_moderator("maria", "moderator")
+        password = "maria's own long password"
+        accounts.set_first_password(moderator, one_time, password)  # her key pair is made here
         db.session.commit()
         moderator_id = moderator.id
     send_and_get_codename(client, "Canary-7Q2 about Napo and the Leeds office.")

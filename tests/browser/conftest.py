@@ -36,7 +36,8 @@ from tests.browser.support import (
 
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
-# Made before anything is submitted, so every submission is sealed to all of them.
+# Made with the CLI, which gives each a one-time password only: an account's key pair is made at
+# its first login (Site.log_in), so each flow logs in before it sends what it will read.
 # "moderator" is enrolled by the moderator flow itself; "helper" asks the submitter's question;
 # "approver" approves for the editor and reader flows; "editor" composes digests; "admin" comes
 # from `flask init`. (One account per flow: a TOTP code works once, so a second login within

@@ -80,12 +80,14 @@ def missing_prerequisite() -> str | None:
 
 @dataclass
 class Account:
-    """A desk account made with `flask moderators create` (or `init`), as its holder knows it."""
+    """A desk account made with `flask moderators create` (or `init`), as its holder knows it.
+    The CLI gives a one-time password only; `secret` is read off the enrolment page at the
+    first login, after the holder has chosen their own password."""
 
     name: str
     role: str
     password: str
-    secret: str
+    secret: str = ""
     enrolled: bool = False
     last_step: int = -1
     recovery_codes: list[str] = field(default_factory=list)
@@ -109,12 +111,10 @@ class Account:
 def parse_created_accounts(output: str) -> dict[str, Account]:
     """Accounts from the output of `flask init` / `flask moderators create`."""
     found: dict[str, Account] = {}
-    pattern = re.compile(
-        r"Created (\w+) account '([^']+)'\.\s+One-time password: (\S+)\s+TOTP enrolment URI: (\S+)"
-    )
-    for role, name, password, uri in pattern.findall(output):
-        secret = pyotp.parse_uri(uri).secret
-        found[name] = Account(name=name, role=role, password=password, secret=secret)
+    assert "otpauth" not in output, "the CLI printed a TOTP secret"
+    pattern = re.compile(r"Created (\w+) account '([^']+)'\.\s+One-time password: (\S+)")
+    for role, name, password in pattern.findall(output):
+        found[name] = Account(name=name, role=role, password=password)
     return found
 
 
@@ -353,12 +353,19 @@ class Site:
     # -- desk helpers --
 
     def log_in(self, page: Page, account: Account) -> None:
-        """Log in to the desk through its forms: enrolling TOTP and choosing a password the
-        first time (the moderator flow walks these steps itself, with checks)."""
+        """Log in to the desk through its forms: the first time, choosing a password (which
+        makes the account's key) and then enrolling TOTP (the moderator flow walks these steps
+        itself, with checks)."""
         page.goto(self.url("/desk/login"))
         page.fill("#name", account.name)
         page.fill("#password", account.password)
         page.click("button:has-text('Continue')")
+        if page.url.endswith("/desk/first-password"):
+            page.fill("#old", account.password)
+            page.fill("#new", NEW_PASSWORD)
+            page.fill("#again", NEW_PASSWORD)
+            page.click("button:has-text('Save')")
+            account.password = NEW_PASSWORD
         if page.url.endswith("/desk/enrol"):
             account.secret = page.locator("figcaption code").inner_text().strip()
             page.fill("#code", account.next_code())
@@ -366,11 +373,6 @@ class Site:
             account.recovery_codes = page.locator(".codes code").all_inner_texts()
             account.enrolled = True
             page.click("a:has-text('Continue')")
-            page.fill("#old", account.password)
-            page.fill("#new", NEW_PASSWORD)
-            page.fill("#again", NEW_PASSWORD)
-            page.click("button:has-text('Save')")
-            account.password = NEW_PASSWORD
         else:
             page.fill("#code", account.next_code())
             page.click("button:has-text('Log in')")
