@@ -11,7 +11,7 @@ from sqlalchemy import select
 from moderation import grants, sessions
 from moderation.auth import current_user, role_required, unlocked_private_key
 from testimony import accounts, audit
-from testimony.db import db
+from testimony.db import MAX_ID, db
 from testimony.models import AuditEvent, KeepTerm, Moderator, Role
 
 bp = Blueprint("desk_admin", __name__, url_prefix="/desk/admin")
@@ -180,6 +180,8 @@ def audit_verify() -> str:
 
 def _audit_page(report: audit.ChainReport | None) -> str:
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_ID:
+        before = None  # no id can be that number: the newest page, not a database error
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)
     if before:
         query = query.where(AuditEvent.id < before)

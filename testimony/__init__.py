@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from testimony import config, errors, instance_keys, ratelimit, security
-from testimony.db import db
+from testimony.db import MAX_ID, db
 from testimony.text import check_form_encoding
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,8 +21,6 @@ ROOT = os.path.dirname(HERE)
 csrf = CSRFProtect()
 migrate = Migrate(directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
 
-
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 class BoundedInt(IntegerConverter):

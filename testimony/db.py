@@ -25,6 +25,9 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# The largest id a route or query may carry: PostgreSQL's integer. Larger numbers name no row.
+MAX_ID = 2**31 - 1
+
 # Models subclass `Model`. At run time it is Flask-SQLAlchemy's `db.Model` (Base plus its mixins),
 # a class made while the program runs, which mypy cannot use as a base class. To the type
 # checker it is Base, whose typed mappings are the ones that matter, and every model is mapped to

@@ -59,3 +59,12 @@ def test_ordinary_numbers_still_route(app: Flask) -> None:
     # The converter is the one registered as `int`: new routes get it too.
     assert app.url_map.converters["int"].__module__.startswith("testimony")
     assert client.get("/archive/2024/99999999999999999999999").status_code == 404
+
+
+def test_huge_numbers_in_query_strings_are_ignored_not_500(app: Flask) -> None:
+    # The audit log pages with ?before=<id>: a number no id can be is no page boundary.
+    client = app.test_client()
+    login_as(app, client, "admin")
+    for number in HUGE:
+        response = client.get(f"/desk/admin/audit?before={number}")
+        assert response.status_code == 200, (number, response.status_code)
