@@ -57,7 +57,7 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
 
 def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Redaction:
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
-    candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
+    candidates = [Candidate(s, e, k) for s, e, k in patterns.find_exact(text)]
     found = [(*hit, 1) for hit in context.find(text)]
     found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
