@@ -3,6 +3,7 @@
 Layers, each in its own module, in order of trust when they disagree on a kind:
   patterns.py   contact details, identifiers, exact dates (rules; never missed by chance)
   context.py    names and places found by the words around them (roles, titles, institutions)
+  shapes.py     names found by the shape of a line (rotas, forms, lists, chat exports, sign-offs)
   cues.py       first names treated as people by the tagged text ("the duty PO is joy")
   gazetteer.py  first names, surnames, UK places and prisons, with case and context checks
   model.py      spaCy's named entities (PERSON, GPE/LOC/FAC, ORG); tags.py tags only where needed
@@ -21,7 +22,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, tags, themes
+from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, shapes, tags, themes
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -57,17 +58,21 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
 
 def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Redaction:
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
-    candidates = [Candidate(s, e, k) for s, e, k in patterns.find_exact(text)]
+    exact = patterns.find_exact(text)
+    candidates = [Candidate(s, e, k) for s, e, k in exact]
     found = [(*hit, 1) for hit in context.find(text)]
+    found += [(*hit, 1) for hit in shapes.find(text, nlp, exact)]
     found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
     found += [(*hit, 3) for hit in cues.unknown_subjects(doc, nlp)]
+    exact_ranges = [(s, e) for s, e, _k in exact]
     for start, end, kind, source in found:
         if source == 3:
             start = _skip_leading_words(text, start, end, nlp, ordinary_too=kind == "PERSON")
+        start, end = _outside_exact(start, end, exact_ranges)
         start, end = _trim(text, start, end)
-        if end <= start or _overlaps_any(start, end, kept):
+        if end <= start or _overlaps_any(start, end, kept) or _weekday(text[start:end]):
             continue
         # Gazetteer hits have passed their own checks of case and context; model and rule hits
         # are filtered for plainly ordinary words here.
@@ -88,15 +93,41 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     )
 
 
+def _outside_exact(start: int, end: int, exact: list[tuple[int, int]]) -> tuple[int, int]:
+    """A name found by a rule or the model that runs into a date or contact ("07:43 - Gosia"
+    read whole by the model) keeps only its part outside the exact span, so each part gets its
+    own kind; a name wholly inside one is left to the exact span."""
+    for e_start, e_end in exact:
+        if start < e_end and e_start < end and not (e_start <= start and end <= e_end):
+            if e_start <= start:
+                start = e_end
+            elif end <= e_end:
+                end = e_start
+            elif e_start - start >= end - e_end:
+                end = e_start
+            else:
+                start = e_end
+    return start, end
+
+
 def _entities(doc: Doc) -> Iterable[tuple[int, int, str]]:
+    """The model's entities, each split at line breaks: a name never runs across a line of a
+    list ("ring back Fri\nJK")."""
     for ent in doc.ents:
         kind = ENTITY_KINDS.get(ent.label_)
-        if kind:
-            yield ent.start_char, ent.end_char, kind
+        if not kind:
+            continue
+        start = ent.start_char
+        for line in ent.text.split("\n"):
+            if line.strip():
+                yield start, start + len(line), kind
+            start += len(line) + 1
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop a leading "the" and a trailing possessive, which are not part of the name."""
+    while start < end and not (text[start].isalnum() or text[start] in "@+("):
+        start += 1
     lowered = text[start:end].lower()
     if lowered.startswith("the "):
         start += 4
@@ -140,7 +171,7 @@ def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
     """Drop model and rule hits that are plainly not names: jargon, numbers, or nothing but
     ordinary lowercase words ("works", "team"). A first name found by a context cue stays even
     when it is also a word ("my manager kelly", "PO grace"): the cue is what makes it a name."""
-    words = [w for w in surface.replace("-", " ").split() if any(ch.isalpha() for ch in w)]
+    words = [w for w in re.split(r"[\s/-]+", surface) if any(ch.isalpha() for ch in w)]
     if not words or lexicon.is_jargon(surface):
         return False
     if all(lexicon.is_jargon(w) or w.lower() in nlp.Defaults.stop_words for w in words):
@@ -148,6 +179,18 @@ def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
     if cued and _first_name(words[0]):
         return True
     return not all(w.islower() and lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words)
+
+
+WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs fri "
+    "sat sun".split()
+)
+
+
+def _weekday(surface: str) -> bool:
+    """A weekday is never a name or a place ("Fri" in "ring back Fri", "Thu - Storm")."""
+    words = [w.strip(".,'’:").lower() for w in surface.split()]
+    return bool(words) and all(w in WEEKDAYS for w in words)
 
 
 def _first_name(word: str) -> bool:
@@ -220,11 +263,31 @@ def _address_join(text: str, left: Candidate, right: Candidate) -> bool:
     )
 
 
+# Particles inside one person's name: "Iwan ap Rhys", "Siobhán Ní Bhriain", "Ahmed bin Said".
+NAME_PARTICLE = re.compile(
+    r"\s+(?:ap|ab|ferch|verch|ní|nic|mac|mc|ó|ua|uí|van|van der|van den|von|de|da|di|du|del|della|"
+    r"bin|bint|ibn|al|el|le|la)\s+",
+    re.I,
+)
+
+
+def _name_join(text: str, left: Candidate, right: Candidate) -> bool:
+    return (
+        left.label == "PERSON"
+        and right.label == "PERSON"
+        and NAME_PARTICLE.fullmatch(text[left.end : right.start]) is not None
+    )
+
+
 def _merge(text: str, candidates: list[Candidate]) -> list[Candidate]:
     """Union overlapping candidates; the merged span takes the most exact kind."""
     merged: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -c.end)):
-        if merged and (cand.start < merged[-1].end or _address_join(text, merged[-1], cand)):
+        if merged and (
+            cand.start < merged[-1].end
+            or _address_join(text, merged[-1], cand)
+            or _name_join(text, merged[-1], cand)
+        ):
             last = merged[-1]
             best = min(last, cand, key=lambda c: (c.source, PRIORITY[c.label]))
             merged[-1] = Candidate(last.start, max(last.end, cand.end), best.label, best.source)
