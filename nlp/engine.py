@@ -289,7 +289,9 @@ def _merge(text: str, candidates: list[Candidate]) -> list[Candidate]:
             or _name_join(text, merged[-1], cand)
         ):
             last = merged[-1]
-            best = min(last, cand, key=lambda c: (c.source, PRIORITY[c.label]))
+            # The most trusted layer decides; within a layer the longer find ("Pen-y-bont ar
+            # Ogwr" the place over "Pen" the first name), then the more exact kind.
+            best = min(last, cand, key=lambda c: (c.source, c.start - c.end, PRIORITY[c.label]))
             merged[-1] = Candidate(last.start, max(last.end, cand.end), best.label, best.source)
         else:
             merged.append(cand)

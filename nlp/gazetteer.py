@@ -40,7 +40,34 @@ CONNECTORS = frozenset(
 
 @functools.cache
 def place_names() -> frozenset[str]:
-    return lexicon.load_list("places.txt") | lexicon.load_list("prisons.txt")
+    other = lexicon.load_list("places_other_languages.txt")
+    return (
+        lexicon.load_list("places.txt")
+        | lexicon.load_list("prisons.txt")
+        | lexicon.load_list("areas.txt")
+        | other
+        | {form for name in other for form in mutations(name)}
+    )
+
+
+# Welsh initial mutations: after "i", "o", "yng", "ym", "a" and others a place's first letters
+# change ("Caerdydd" -> "i Gaerdydd", "yng Nghaerdydd", "a Chaerdydd").
+_SOFT = (("ll", "l"), ("rh", "r"), ("c", "g"), ("p", "b"), ("t", "d"), ("b", "f"), ("d", "dd"), ("m", "f"), ("g", ""))
+_NASAL = (("c", "ngh"), ("p", "mh"), ("t", "nh"), ("g", "ng"), ("b", "m"), ("d", "n"))
+_ASPIRATE = (("c", "ch"), ("p", "ph"), ("t", "th"))
+
+
+def mutations(name: str) -> set[str]:
+    """The mutated forms of a Welsh place name (lowercase in, lowercase out)."""
+    forms: set[str] = set()
+    for table in (_SOFT, _NASAL, _ASPIRATE):
+        for plain, mutated in table:
+            if name.startswith(plain):
+                form = mutated + name[len(plain) :]
+                if len(form) > 3:
+                    forms.add(form)
+                break
+    return forms
 
 
 def spellings(name: str) -> set[str]:
@@ -153,7 +180,9 @@ def _places(doc: Doc, nlp: Language) -> Iterator[Found]:
         span = doc[start:end]
         words = [t for t in span if t.is_alpha]
         if len(words) > 2 and words[0].text.istitle() and words[-1].text.istitle():
-            words = [words[0], *(t for t in words[1:-1] if t.lower_ not in CONNECTORS), words[-1]]
+            # Lowercase words inside a capitalised place name are its connectors, in any
+            # language ("Newcastle upon Tyne", "Pen-y-bont ar Ogwr").
+            words = [words[0], words[-1]]
         if not words or any(lexicon.is_jargon(t.text) for t in words):
             continue
         if all(t.text.istitle() or (t.text.isupper() and len(t.text) > 3) for t in words):
@@ -162,7 +191,11 @@ def _places(doc: Doc, nlp: Language) -> Iterator[Found]:
             if len(words) == 1 and words[0].lower_ in lexicon.MONTHS_AND_DAYS:
                 continue
         elif all(t.text.islower() for t in words):
-            if any(lexicon.is_ordinary(nlp, t.text) for t in words):
+            # Typed in lowercase, a place counts when one of its words is no English word
+            # ("north lincs", "looe"); "reading" or "west midlands" alone do not.
+            if all(lexicon.is_ordinary(nlp, t.text) for t in words) or (
+                len(words) == 1 and lexicon.is_ordinary(nlp, words[0].text)
+            ):
                 continue
         else:
             continue
