@@ -11,16 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from spacy.language import Language
+
+from nlp import lexicon
+
 Found = tuple[int, int, str]
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+# A capitalised name, with the shapes of Irish, Scottish and other names: "O'Dowd", "D'Souza",
+# "McAllister", "MacLeod", "NicLeòid", "Aldous-Barr".
+_NAME = r"(?:[A-Z][a-z]*['’][A-Z][a-zà-ÿ]+|Ma?c[A-Z][a-zà-ÿ]+|Nic[A-Z][a-zà-ÿ]+|[A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)?)"
 _NAMES = rf"{_NAME}(?:\s+{_NAME}){{0,2}}"
 _ANYCASE_NAME = r"[A-Za-z][a-z]+(?:[-'][A-Za-z]?[a-z]+)?"
 
 # The title is struck with the name: "DS Penrose" is as identifying as "Penrose".
+# Initials count as the name after a title: "Mr K", "Mrs T", "Mr D Salmon", "Ms S. Fletcher".
+_INITIALS_THEN_NAME = rf"(?:[A-Z]\.?\s*){{1,3}}(?:{_NAME}\b)?(?![a-z])"
 TITLE = re.compile(
-    rf"\b((?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Rev|Cllr|Judge|HHJ|DS|DC|DI|DCI|PC|PCSO|Sgt|Insp)\.?\s+{_NAMES})"
+    rf"\b((?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Rev|Cllr|Judge|HHJ|DS|DC|DI|DCI|PC|PCSO|Sgt|Insp)\.?\s+"
+    rf"(?:{_NAMES}|{_INITIALS_THEN_NAME}))"
 )
+# Typed in lowercase: "mr k", "mrs obi". The word after must be an initial or no English word
+# (checked in find()), so "mr nice guy" stays.
+LOWER_TITLE = re.compile(r"\b((?:mr|mrs|ms|miss)\.?\s+([a-z][a-z'’-]*))\b")
+# An initial and a surname: "R. Lake", "K. Banks".
+INITIAL_SURNAME = re.compile(rf"(?<![\w.])([A-Z]\.\s?{_NAME})")
 # Capitalised job words used as titles: "Officer Nwosu", "Governor Hickson", "Nurse Patel".
 # The name after must be capitalised and the pair is struck whole, as titles are.
 JOB_TITLE = re.compile(
@@ -34,7 +48,9 @@ ROLE_WORDS = (
     r"head of (?:service|unit|delivery)|team leader|director|client|service user|prisoner|offender|"
     r"mentor|trainee|friend|partner|wife|husband|son|daughter|mum|dad|mother|father|sister|brother|"
     r"pqip|learner|admin|receptionist|psychologist|nurse|solicitor|judge|magistrate|victim|called|named|"
-    r"known as|name is|names are"
+    r"known as|name is|names are|supervision of|supervision with|su|case of|caseworker|keyworker|key worker|"
+    r"chair|om|com|pom|duty officer|duty manager|ad|acm|area manager|head of probation|hop|"
+    r"deputy head|coordinator|co-ordinator|sergeant|sarge|dc|ds|di|pc"
 )
 # "my manager Rose", "our SPO, dave", "a prisoner called Tom Price". The role is matched without
 # regard to case; the name after it may be lowercase (people type quickly).
@@ -42,7 +58,7 @@ ROLE_THEN_NAME = re.compile(
     rf"\b(?:(?:my|our|the|his|her|their|a|an|new|old|former)\s+)?(?i:{ROLE_WORDS})\s*,?\s+"
     rf"(?!(?i:and|or|but|the|a|an|who|was|is|had|has|did|told|said|to|in|at|on|for|of|with|from|that|this|it|"
     rf"he|she|they|we|i|you|me|him|them|us|not|never|just|also|would|will|can|could|should)\b)"
-    rf"({_ANYCASE_NAME}(?:\s+{_NAME})?)"
+    rf"({_ANYCASE_NAME}(?:\s+{_NAME})?|[A-Z]{{2,3}}\b(?![/-]))"
 )
 # Words that end a lowercase prison name rather than continue it: "hmp wymott and my CM".
 _FUNCTION_WORDS = (
@@ -65,6 +81,38 @@ SMALL_ORG = re.compile(
     rf"Homes|Hub|Mentoring|Solutions|Consulting|Consultancy|Recruitment|Care|Support|Food Bank|Foodbank|Pantry|Kitchen|"
     rf"Caf[eé]|Academy|Centre|Women's Aid|Aid|Outreach|Futures|Pathways|Recovery|Rehabilitation Partners|Partners))\b"
 )
+# The CRC areas and local bodies named with a place, in any case: "Merseyside CRC",
+# "Dorset, Devon and Cornwall CRC", "South Yorkshire Crc", "north lincs IOM".
+_AREA_WORDS = rf"(?:{_NAME}|[a-z]+)(?:(?:,\s*|\s+(?:and|&|And)\s+|\s+)(?:{_NAME}|[a-z]+)){{0,5}}?"
+LOCAL_BODY = re.compile(
+    rf"\b({_AREA_WORDS})\s+((?i:CRC|IOM|YOT|YOS|MASH|CMHT|CRI|DIP|Mind|Samaritans|Women's Centre|"
+    rf"Law Centre|Credit Union|Foodbank|Food Bank|Hospice|Council|Borough Council|County Council|"
+    rf"City Council|Health Board|NHS Trust|Police|Constabulary|Fire and Rescue))\b"
+)
+# Local papers: a place, then a newspaper's word ("Lancashire Telegraph", "skegness standard",
+# "the Impartial Reporter"). National titles are on the keep list.
+NEWSPAPER = re.compile(
+    rf"\b((?:{_NAME}|[a-z]+)(?:\s+(?:{_NAME}|[a-z]+))??)\s+((?:Evening\s+|Daily\s+|evening\s+)?"
+    rf"(?i:Standard|Mail|Echo|Telegraph|Gazette|Herald|Advertiser|Post|Chronicle|Reporter|Observer|Argus|"
+    rf"Express|Star|Journal|Mercury|Courier|Sentinel|Citizen|Examiner|Bugle|Free Press|Live|Leader|News))\b"
+)
+# Courts and stations typed in lowercase or with a capitalised town: "hull crown court",
+# "teesside mags", "Preston crown court".
+LOWER_COURT = re.compile(
+    r"\b((?:[A-Za-z][a-z'’]+[ -]){0,2}[A-Za-z][a-z'’]+)\s+((?i:crown court|mags|magistrates'?(?: court)?|"
+    r"county court|youth court|sheriff court|family court|combined court|police station|nick|custody suite|"
+    r"reporting centre|probation office|jobcentre|job centre|hospital|infirmary|general hospital))\b"
+)
+# Pubs: "the nags head", "the Red Lion", "the Miners Arms".
+PUB = re.compile(
+    r"\b(?i:the)\s+((?:[A-Za-z][a-z'’]+\s+){0,2}[A-Za-z][a-z]*(?:'s|’s|s)\s+(?i:head)|"
+    r"(?:[A-Za-z][a-z'’]+\s+){1,2}(?i:arms|inn|tavern|lion|bull|swan|hart|plough|wheatsheaf|anchor))\b"
+)
+# Saints' buildings and wards: "st john's house", "St Ann's ward".
+SAINTS_BUILDING = re.compile(
+    r"\b((?i:st\.?|saint)\s+[A-Za-z][a-z]+(?:['’]s|s)?\s+(?i:house|centre|court|hall|ward|wing|church|hospital|"
+    r"school|lodge|hostel|road|street|lane|place|unit|chambers|building))\b"
+)
 PLACE_AFTER = re.compile(
     rf"\b({_NAMES})\s+(?:Crown Court|Magistrates'? Court|Magistrates|County Court|Youth Court|"
     rf"Approved Premises|AP|PDU|Probation Office|Probation Centre|Police Station|Prison|Hospital|"
@@ -76,14 +124,27 @@ PLACE_AFTER = re.compile(
 QUOTED_NICKNAME = re.compile(rf"['‘\"“]((?:{_NAME}\s+){{1,2}}({_NAME}))['’\"”]")
 
 
-def find(text: str) -> Iterator[Found]:
-    from nlp.gazetteer import forenames
+def find(text: str, nlp: Language) -> Iterator[Found]:
+    from nlp.gazetteer import forenames, surnames
 
     for match in QUOTED_NICKNAME.finditer(text):
         if match.group(2).lower() in forenames():
             yield match.start(1), match.end(1), "PERSON"
-    for pattern in (TITLE, JOB_TITLE, ROLE_THEN_NAME):
+    for pattern in (TITLE, JOB_TITLE):
         for match in pattern.finditer(text):
+            yield match.start(1), match.end(1), "PERSON"
+    for match in ROLE_THEN_NAME.finditer(text):
+        name = match.group(1)
+        if name.isupper() and (lexicon.is_jargon(name) or name.lower() in _ACRONYMS):
+            continue
+        yield match.start(1), match.end(1), "PERSON"
+    for match in LOWER_TITLE.finditer(text):
+        word = match.group(2)
+        if len(word) == 1 or not lexicon.is_ordinary(nlp, word) or word in forenames() or word in surnames():
+            yield match.start(1), match.end(1), "PERSON"
+    for match in INITIAL_SURNAME.finditer(text):
+        surname = match.group(1)[2:].strip()
+        if not lexicon.is_filler(nlp, surname) and not lexicon.is_jargon(surname):
             yield match.start(1), match.end(1), "PERSON"
     for match in ADDRESS.finditer(text):
         yield match.start(), match.end(), "PLACE"
@@ -95,3 +156,57 @@ def find(text: str) -> Iterator[Found]:
         # "the Rotherham office": the lowercase word is a description, not part of the name.
         end = match.end(1) if text[match.end() - 6 : match.end()] == "office" else match.end()
         yield match.start(1), end, "PLACE"
+
+
+def find_checked(text: str, nlp: Language) -> Iterator[Found]:
+    """Local bodies, papers, courts, pubs and buildings: their shape has been checked here
+    (a place or a capitalised name before an institution's word), so their words may all be
+    ordinary ("hull crown court", "the nags head")."""
+    for pattern, kind in ((LOCAL_BODY, "ORG"), (NEWSPAPER, "ORG"), (LOWER_COURT, "PLACE")):
+        for match in pattern.finditer(text):
+            start = _named_part(text, match.start(1), match.end(1), nlp)
+            if start is not None:
+                yield start, match.end(), kind
+    for match in PUB.finditer(text):
+        yield match.start(1), match.end(1), "PLACE"
+    for match in SAINTS_BUILDING.finditer(text):
+        yield match.start(1), match.end(1), "PLACE"
+
+
+# Lowercase words that may continue a place's name leftwards: "south yorkshire", "north lincs".
+_COMPASS = frozenset({"north", "south", "east", "west", "mid", "greater", "central", "inner", "outer", "upper", "lower"})
+_JOINERS = frozenset({"and", "&", ","})
+_ACRONYMS = frozenset({"ok", "uk", "am", "pm", "tv", "hq", "ps", "nb", "fyi", "aka", "asap", "tbc"})
+
+
+def _named_part(text: str, start: int, end: int, nlp: Language) -> int | None:
+    """The name before a body's or a court's word: walking left from the word, keep capitalised
+    words, known places and compass words (joined by "and" or commas), and stop at the first
+    ordinary lowercase word. None when nothing is left ("the crc", "the local crown court")."""
+    from nlp.gazetteer import place_names
+
+    words = list(re.finditer(r"[\w'’]+|,|&", text[start:end]))
+    kept: int | None = None
+    pending_joiner = False
+    for word in reversed(words):
+        surface = word.group()
+        lowered = surface.lower()
+        if lowered in _JOINERS:
+            if kept is None or pending_joiner:
+                break
+            pending_joiner = True
+            continue
+        capitalised = surface[0].isupper()
+        if capitalised:
+            ok = not lexicon.is_jargon(surface) and lowered not in nlp.Defaults.stop_words
+        else:
+            ok = (
+                lowered in place_names()
+                or (not lexicon.is_ordinary(nlp, surface) and len(surface) > 2)
+                or (lowered in _COMPASS and kept is not None)
+            )
+        if not ok:
+            break
+        kept = start + word.start()
+        pending_joiner = False
+    return kept

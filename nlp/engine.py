@@ -60,7 +60,8 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
     exact = patterns.find_exact(text)
     candidates = [Candidate(s, e, k) for s, e, k in exact]
-    found = [(*hit, 1) for hit in context.find(text)]
+    found = [(*hit, 1) for hit in context.find(text, nlp)]
+    found += [(*hit, 0) for hit in context.find_checked(text, nlp)]
     found += [(*hit, 1) for hit in shapes.find(text, nlp, exact)]
     found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
@@ -72,15 +73,15 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
             start = _skip_leading_words(text, start, end, nlp, ordinary_too=kind == "PERSON")
         start, end = _outside_exact(start, end, exact_ranges)
         start, end = _trim(text, start, end)
-        if end <= start or _overlaps_any(start, end, kept) or _weekday(text[start:end]):
+        if end <= start or _weekday(text[start:end]) or _kept(text, start, end, kind, source, kept):
             continue
         # Gazetteer hits have passed their own checks of case and context; model and rule hits
         # are filtered for plainly ordinary words here.
-        if source != 2 and not _plausible(text[start:end], nlp, cued=source == 1):
+        if source in (1, 3) and not _plausible(text[start:end], nlp, cued=source == 1):
             continue
         if source == 3 and _opening_word(text, start, end, nlp):
             continue
-        candidates.append(Candidate(start, end, kind, source))
+        candidates.append(Candidate(start, end, kind, max(source, 1)))
     candidates += _other_mentions(text, candidates, kept, nlp)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
@@ -246,6 +247,27 @@ def _other_mentions(
             if bounded and not _overlaps_any(found, end, kept):
                 extra.append(Candidate(found, end, origin.label, origin.source))
     return extra
+
+
+# Keep-list words that also end a local body's name: "Merseyside CRC", "Lancashire Telegraph",
+# "Leeds Samaritans". The national word is kept alone; with a place before it, the whole is local.
+NATIONAL_SUFFIXES = frozenset(
+    "crc crcs telegraph times mail express star observer independent mirror guardian standard post "
+    "herald sun samaritans mind police shelter refuge council nhs".split()
+)
+
+
+def _kept(text: str, start: int, end: int, kind: str, source: int, kept: list[tuple[int, int]]) -> bool:
+    """Does a keep-list mention stop this find? Not when a context rule found a local body
+    whose name ends in a national word after a place (see NATIONAL_SUFFIXES)."""
+    overlapping = [(a, b) for a, b in kept if start < b and a < end]
+    if not overlapping:
+        return False
+    if kind != "ORG" or source > 1:
+        return True
+    return not all(
+        start < a and b <= end and text[a:b].lower() in NATIONAL_SUFFIXES for a, b in overlapping
+    )
 
 
 def _overlaps_any(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
