@@ -57,8 +57,11 @@ ROLE_WORDS = (
 ROLE_THEN_NAME = re.compile(
     rf"\b(?:(?:my|our|the|his|her|their|a|an|new|old|former)\s+)?(?i:{ROLE_WORDS})\s*,?\s+"
     rf"(?!(?i:and|or|but|the|a|an|who|was|is|had|has|did|told|said|to|in|at|on|for|of|with|from|that|this|it|"
-    rf"he|she|they|we|i|you|me|him|them|us|not|never|just|also|would|will|can|could|should)\b)"
-    rf"({_ANYCASE_NAME}(?:\s+{_NAME})?|[A-Z]{{2,3}}\b(?![/-]))"
+    rf"he|she|they|we|i|you|me|him|them|us|not|never|just|also|would|will|can|could|should|by|as|about|so|if|"
+    rf"when|off|up|out|again|too|all|some|any|every|now|then|there|here|re|via|asap|please|pls|been|being|"
+    rf"were|are|am|do|does|done|get|got|gets|has|have|having|says|say|asked|wants|needs|went|came|left|"
+    rf"role|post|job|team|office|meeting|supervision|today|tomorrow|yesterday)\b)"
+    rf"({_ANYCASE_NAME}(?:\s+{_ANYCASE_NAME})?|[A-Z]{{2,3}}\b(?![/-]))"
 )
 # Words that end a lowercase prison name rather than continue it: "hmp wymott and my CM".
 _FUNCTION_WORDS = (
@@ -71,7 +74,7 @@ PLACE_BEFORE = re.compile(
 )
 # An address: a building, floor or unit, a house number and street, which read as one place.
 ADDRESS = re.compile(
-    rf"\b(?:(?:Ground|First|Second|Third|Fourth|Top) Floor|(?:Unit|Suite|Flat|Room) \d+[A-Z]?|\d+[A-Z]? {_NAMES} "
+    rf"\b(?:(?:Ground|First|Second|Third|Fourth|Top) Floor|(?:Unit|Suite|Flat) \d+[A-Z]?|\d+[A-Z]? {_NAMES} "
     rf"(?:Street|Road|Lane|Avenue|Close|Way|Drive|Place|Crescent|Terrace|Square|Gardens|Hill|Row|Walk))\b"
 )
 # Small organisations name themselves with words like these; national bodies are on the keep list.
@@ -103,6 +106,8 @@ LOWER_COURT = re.compile(
     r"county court|youth court|sheriff court|family court|combined court|police station|nick|custody suite|"
     r"reporting centre|probation office|jobcentre|job centre|hospital|infirmary|general hospital))\b"
 )
+# An unknown lowercase word naming a workplace: "the hanley office", "our tipton team".
+LOWER_WORKPLACE = re.compile(r"\b(?i:the|our|my|their)\s+([a-z][a-z'’-]{3,})\s+(?:office|team|pdu|ap|hub|patch|nick|cluster)\b")
 # Pubs: "the nags head", "the Red Lion", "the Miners Arms".
 PUB = re.compile(
     r"\b(?i:the)\s+((?:[A-Za-z][a-z'’]+\s+){0,2}[A-Za-z][a-z]*(?:'s|’s|s)\s+(?i:head)|"
@@ -137,7 +142,15 @@ def find(text: str, nlp: Language) -> Iterator[Found]:
         name = match.group(1)
         if name.isupper() and (lexicon.is_jargon(name) or name.lower() in _ACRONYMS):
             continue
-        yield match.start(1), match.end(1), "PERSON"
+        end = match.end(1)
+        words = name.split()
+        # A second word joins the name when it is a surname or no English word ("bobby pike"),
+        # not when it is the sentence going on ("kelly says").
+        if len(words) == 2 and not words[1][0].isupper():
+            second = words[1].lower()
+            if second not in surnames() and lexicon.is_ordinary(nlp, second):
+                end = match.start(1) + len(words[0])
+        yield match.start(1), end, "PERSON"
     for match in LOWER_TITLE.finditer(text):
         word = match.group(2)
         if len(word) == 1 or not lexicon.is_ordinary(nlp, word) or word in forenames() or word in surnames():
@@ -167,6 +180,9 @@ def find_checked(text: str, nlp: Language) -> Iterator[Found]:
             start = _named_part(text, match.start(1), match.end(1), nlp)
             if start is not None:
                 yield start, match.end(), kind
+    for match in LOWER_WORKPLACE.finditer(text):
+        if not lexicon.is_ordinary(nlp, match.group(1)) and not lexicon.is_jargon(match.group(1)):
+            yield match.start(1), match.end(1), "PLACE"
     for match in PUB.finditer(text):
         yield match.start(1), match.end(1), "PLACE"
     for match in SAINTS_BUILDING.finditer(text):

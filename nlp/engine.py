@@ -75,6 +75,8 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
         start, end = _trim(text, start, end)
         if end <= start or _weekday(text[start:end]) or _kept(text, start, end, kind, source, kept):
             continue
+        if _month_after_preposition(text, start, end):
+            continue
         # Gazetteer hits have passed their own checks of case and context; model and rule hits
         # are filtered for plainly ordinary words here.
         if source in (1, 3) and not _plausible(text[start:end], nlp, cued=source == 1):
@@ -82,6 +84,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
         if source == 3 and _opening_word(text, start, end, nlp):
             continue
         candidates.append(Candidate(start, end, kind, max(source, 1)))
+    candidates = [_with_first_name_before(text, c) for c in candidates]
     candidates += _other_mentions(text, candidates, kept, nlp)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
@@ -177,8 +180,12 @@ def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
         return False
     if all(lexicon.is_jargon(w) or w.lower() in nlp.Defaults.stop_words for w in words):
         return False  # "Our PDU"
+    if all(w.strip(".,'’").lower() in lexicon.DEMONYMS for w in words):
+        return False  # "Welsh", "Northern Irish"
     if cued and _first_name(words[0]):
         return True
+    if not cued and surface.isupper() and all(lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words):
+        return False  # a heading in capitals: "COMPLAINT FORM", "CLOSED"
     return not all(w.islower() and lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words)
 
 
@@ -192,6 +199,33 @@ def _weekday(surface: str) -> bool:
     """A weekday is never a name or a place ("Fri" in "ring back Fri", "Thu - Storm")."""
     words = [w.strip(".,'’:").lower() for w in surface.split()]
     return bool(words) and all(w in WEEKDAYS for w in words)
+
+
+_MONTH_ABBREVIATIONS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_MONTH_PREPOSITIONS = frozenset("in from until till by since of end mid early late before after next last".split())
+
+
+def _month_after_preposition(text: str, start: int, end: int) -> bool:
+    """ "see u all in jan": a lowercase month's abbreviation after a preposition is the month."""
+    surface = text[start:end]
+    if not surface.islower() or surface not in _MONTH_ABBREVIATIONS:
+        return False
+    before = text[:start].split()
+    return bool(before) and before[-1].lower() in _MONTH_PREPOSITIONS
+
+
+_CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+)[ ]$")
+
+
+def _with_first_name_before(text: str, cand: Candidate) -> Candidate:
+    """ "Earnest O'Dowd": a capitalised first name right before a found surname is part of the
+    name, even when it is also a word."""
+    if cand.label != "PERSON":
+        return cand
+    match = _CAPITALISED_WORD.search(text[max(0, cand.start - 30) : cand.start])
+    if match and _first_name(match.group(1)) and not lexicon.is_jargon(match.group(1)):
+        return Candidate(cand.start - len(match.group(0)), cand.end, cand.label, cand.source)
+    return cand
 
 
 def _first_name(word: str) -> bool:

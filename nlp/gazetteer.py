@@ -137,6 +137,38 @@ def _followed_by_name_cue(token: Token) -> bool:
     return following.text in {",", "'s", "’s", "and"} or following.text.istitle()
 
 
+# Words after a place that make it a workplace: "the hull office", "hanley team".
+WORKPLACE_NOUNS = frozenset(
+    "office offices team teams pdu ap hub patch nick court courts mags prison probation jobcentre cluster "
+    "estate centre hostel custody".split()
+)
+LOCATIVE = frozenset({"at", "in", "from", "to", "near", "round", "around", "outside", "nr"})
+
+
+def _lowercase_place_in_context(start: int, end: int, doc: Doc, nlp: Language) -> bool:
+    """A place typed in lowercase that is also a word ("hull", "walton") counts when a workplace
+    noun follows ("the hull office") or, in a text typed all in lowercase, when it follows "at",
+    "in" or "from" and is no verb, adjective or adverb ("u still at walton?")."""
+    following = doc[end].lower_ if end < len(doc) else ""
+    if following in WORKPLACE_NOUNS:
+        return True
+    if end - start != 1:
+        return False
+    word = doc[start]
+    previous = doc[start - 1].lower_ if start > 0 else ""
+    return (
+        previous in LOCATIVE
+        and not lexicon.is_verb(nlp, word.text)
+        and not lexicon.is_filler(nlp, word.text)
+        and not lexicon.is_adjective(nlp, word.text)
+        and _typed_in_lowercase(doc)
+    )
+
+
+def _typed_in_lowercase(doc: Doc) -> bool:
+    return any(t.text == "i" for t in doc) or (len(doc) > 0 and doc[0].is_lower)
+
+
 def find(doc: Doc, nlp: Language) -> Iterator[Found]:
     yield from _names(doc, nlp)
     yield from _places(doc, nlp)
@@ -186,15 +218,22 @@ def _places(doc: Doc, nlp: Language) -> Iterator[Found]:
         if not words or any(lexicon.is_jargon(t.text) for t in words):
             continue
         if all(t.text.istitle() or (t.text.isupper() and len(t.text) > 3) for t in words):
-            if starts_sentence(span[0]) and len(words) == 1 and lexicon.is_ordinary(nlp, words[0].text):
+            # After a form's label ("Office: Gloucester") the word is a value, not a sentence's start.
+            value = span.start > 0 and doc[span.start - 1].text == ":"
+            if (
+                starts_sentence(span[0])
+                and not value
+                and len(words) == 1
+                and lexicon.is_ordinary(nlp, words[0].text)
+            ):
                 continue
             if len(words) == 1 and words[0].lower_ in lexicon.MONTHS_AND_DAYS:
                 continue
         elif all(t.text.islower() for t in words):
             # Typed in lowercase, a place counts when one of its words is no English word
             # ("north lincs", "looe"); "reading" or "west midlands" alone do not.
-            if all(lexicon.is_ordinary(nlp, t.text) for t in words) or (
-                len(words) == 1 and lexicon.is_ordinary(nlp, words[0].text)
+            if (all(lexicon.is_ordinary(nlp, t.text) for t in words)) and not _lowercase_place_in_context(
+                span.start, span.end, doc, nlp
             ):
                 continue
         else:

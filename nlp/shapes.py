@@ -60,6 +60,13 @@ INITIALS_PAIR = re.compile(r"\b([A-Z]{2,3})[ \t]*(?:/|\bwith\b|&)[ \t]*([A-Z]{2,
 # "Bliss Adeyinka - 07700 900101". The detail after decides (a date or a contact, checked in
 # name_before_detail).
 LINE_HEAD = re.compile(rf"^[ \t]*[-•*]?[ \t]*({_ITEM})[ \t]*(?:\([^)\n]{{1,40}}\))?[ \t]*(?:[-–—:=]|\t)[ \t]*", re.M)
+# A list of people, one a line, with a tick, a cross or a note: "Rosa Hale ✓", "Ben Ode ✗ (court)".
+MARKED_LINE = re.compile(rf"^[ \t]*[-•*]?[ \t]*({_ITEM})[ \t]*(?:[✓✔✗✘☑☒]|\(|–|-)[^\n]{{0,60}}$", re.M)
+# Initials that do something: "QM called police", "DL asked for", "MC, released from".
+INITIALS_ACTING = re.compile(
+    r"\b([A-Z]{2,3})(?:,?[ \t]+(?:[a-z]+ed|said|says|rang|came|went|left|told|asked|got|was|is|has|had|"
+    r"wants|needs|kicked|kicks|turned|arrived|attended|failed|missed|refused|released|recalled)\b)"
+)
 # A sign-off, then the writer's name on the next line.
 SIGN_OFF = re.compile(
     r"^[ \t]*(?i:thanks|thank you|many thanks|regards|kind regards|best regards|warm regards|best|"
@@ -111,6 +118,24 @@ def find(text: str, nlp: Language, exact: list[Found]) -> Iterator[Found]:
     yield from _signatures(text, nlp)
     yield from _nicknames(text, nlp)
     yield from name_before_detail(text, nlp, exact)
+    yield from _marked_lines(text, nlp)
+    for match in INITIALS_ACTING.finditer(text):
+        if _initials_are_a_person(match.group(1)):
+            yield match.start(1), match.end(1), "PERSON"
+
+
+def _marked_lines(text: str, nlp: Language) -> Iterator[Found]:
+    """Attendance and contact lists: a line holding a name with a first name or surname in it,
+    then a tick, a cross, a dash or a note."""
+    for match in MARKED_LINE.finditer(text):
+        item = match.group(1)
+        words = [w.strip(".,") for w in item.split()]
+        if not any(w[:1].isupper() for w in words):
+            continue
+        if any(w.lower() in gazetteer.forenames() or w.lower() in gazetteer.surnames() for w in words) and (
+            _looks_like_a_name(item, nlp, position_says_name=False)
+        ):
+            yield match.start(1), match.end(1), "PERSON"
 
 
 def _looks_like_a_name(item: str, nlp: Language, *, position_says_name: bool) -> bool:
