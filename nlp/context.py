@@ -27,7 +27,7 @@ _ANYCASE_NAME = r"[A-Za-z][a-z]+(?:[-'][A-Za-z]?[a-z]+)?"
 # Initials count as the name after a title: "Mr K", "Mrs T", "Mr D Salmon", "Ms S. Fletcher".
 _INITIALS_THEN_NAME = rf"(?:[A-Z]\.?\s*){{1,3}}(?:{_NAME}\b)?(?![a-z])"
 TITLE = re.compile(
-    rf"\b((?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Rev|Cllr|Judge|HHJ|DS|DC|DI|DCI|PC|PCSO|Sgt|Insp)\.?\s+"
+    rf"\b((?:Mr|Mrs|Ms|Miss|Mx|Pani|Pan|Dr|Rev|Cllr|Judge|HHJ|DS|DC|DI|DCI|PC|PCSO|Sgt|Insp)\.?\s+"
     rf"(?:{_NAMES}|{_INITIALS_THEN_NAME}))"
 )
 # Typed in lowercase: "mr k", "mrs obi". The word after must be an initial or no English word
@@ -50,7 +50,9 @@ ROLE_WORDS = (
     r"pqip|learner|admin|receptionist|psychologist|nurse|solicitor|judge|magistrate|victim|called|named|"
     r"known as|name is|names are|supervision of|supervision with|su|case of|caseworker|keyworker|key worker|"
     r"chair|om|com|pom|duty officer|duty manager|ad|acm|area manager|head of probation|hop|"
-    r"deputy head|coordinator|co-ordinator|sergeant|sarge|dc|ds|di|pc"
+    r"deputy head|coordinator|co-ordinator|sergeant|sarge|dc|ds|di|pc|updated by|signed by|signed off by|"
+    r"checked by|written by|completed by|prepared by|authorised by|approved by|compiled by|minuted by|"
+    r"chaired by|covered by|referred by|real name|real name is"
 )
 # "my manager Rose", "our SPO, dave", "a prisoner called Tom Price". The role is matched without
 # regard to case; the name after it may be lowercase (people type quickly).
@@ -74,23 +76,49 @@ PLACE_BEFORE = re.compile(
 )
 # An address: a building, floor or unit, a house number and street, which read as one place.
 ADDRESS = re.compile(
-    rf"\b(?:(?:Ground|First|Second|Third|Fourth|Top) Floor|(?:Unit|Suite|Flat) \d+[A-Z]?|\d+[A-Z]? {_NAMES} "
+    rf"\b(?:(?:Ground|First|Second|Third|Fourth|Top) Floor|(?:Unit|Suite|Flat) \d+[A-Z]?|\d+(?:/\d+)?[A-Za-z]? {_NAMES} "
     rf"(?:Street|Road|Lane|Avenue|Close|Way|Drive|Place|Crescent|Terrace|Square|Gardens|Hill|Row|Walk))\b"
 )
 # Small organisations name themselves with words like these; national bodies are on the keep list.
+_ORG_WORD = rf"(?:{_NAME}(?:['’]s|s['’])?|[A-Z]{{2,4}})"
 SMALL_ORG = re.compile(
-    rf"\b((?:St\.? )?{_NAME}(?:'s)?(?:\s+(?:{_NAME}|of|and|&)){{0,4}}\s+(?:Project|Trust|Charity|Foundation|Association|"
+    rf"\b((?:St\.? )?{_NAME}(?:['’]s|s['’])?(?:\s+(?:{_ORG_WORD}|of|and|&)){{0,4}}\s+(?:Club|Friends|Advocacy|Society|"
+    rf"Circle|Collective|Co-op|Cooperative|Forum|Alliance|Club|Tenants|Residents|Project|Trust|Charity|Foundation|Association|"
     rf"Partnership|Housing|Hostel|Group|Ltd|Limited|CIC|Collective|Network|Initiative|Service|Services|Agency|Clinic|Practice|"
     rf"Homes|Hub|Mentoring|Solutions|Consulting|Consultancy|Recruitment|Care|Support|Food Bank|Foodbank|Pantry|Kitchen|"
     rf"Caf[eé]|Academy|Centre|Women's Aid|Aid|Outreach|Futures|Pathways|Recovery|Rehabilitation Partners|Partners))\b"
 )
+# "Friends of Pelsall Common": a group named for a place after "Friends of".
+FRIENDS_OF = re.compile(rf"\b(Friends\s+of\s+(?:the\s+)?{_NAME}(?:\s+{_NAME}){{0,3}})")
+# The CRC areas' usual short forms (the 21 companies of 2014-2021); a CRC narrows the workplace.
+CRC_SHORT = re.compile(
+    r"\b(BeNCH|BGSW|CGM|DLNR|DDC|DTV|HLNY|KSS|SWM|TVCRC|NNS|ESCRC|LCRC|MCRC|NCRC|SYCRC|WYCRC|WMCRC|"
+    r"DDC CRC|HIOW|HIoW)\b(?:\s+(?i:CRC))?"
+)
+# Welsh institutions and streets: "Llys Ynadon Llandudno", "Tîm Gwynedd ac Ynys Môn", "Heol y Frenhines".
+WELSH_PLACE = re.compile(
+    rf"\b((?:Llys Ynadon|Llys y Goron|Llys Sirol|Carchar|Swyddfa|Tîm|Canolfan|Heol|Stryd|Ffordd|Lôn|Rhodfa|"
+    rf"Cilgant|Sgwâr|Ystad|Ysbyty)\s+(?:(?:y|yr|'r|ac|a|ar)\s+)?{_NAME}(?:\s+(?:(?:y|yr|ac|a|ar)\s+)?{_NAME}){{0,3}})"
+)
+# Lowercase regions that narrow a workplace: "the north west", "the south-east", "east midlands".
+LOWER_REGION = re.compile(
+    r"\b(?:the\s+)((?:north|south)[ -](?:east|west)|(?:east|west)\s+midlands|midlands)\b(?!\s+(?:of|side|wing)\b)"
+)
+# Scottish and Irish surname shapes, with the first name before them: "Annag MacAskill",
+# "Ruairi McGrath", "Dara O'Dwyer". The shape itself is the evidence.
+GAELIC_SURNAME = re.compile(
+    rf"\b((?:{_NAME}\s+)?(?:Ma?c|Nic|O['’]|Ó\s|Ní\s|Mhic\s)[A-Z][a-zà-ÿ]+)\b(?:,\s?[A-Z]\b)?"
+)
+# Surname, initial, as lists write them: "McGillivray, D", "Okonjo, T."
+SURNAME_INITIAL = re.compile(rf"(?:^|(?<=[-•*:]\s))({_NAME},\s?[A-Z]\.?)(?=\s|$)", re.M)
+# A nickname in quotes inside a name: "Dean 'Dino' Rumsby", '"Chalky" Pettifer'.
+QUOTED_IN_NAME = re.compile(rf"(?<!\w)((?:{_NAME}\s+)?['‘\"“][A-Z][a-z]+['’\"”]\s+{_NAME})")
 # The CRC areas and local bodies named with a place, in any case: "Merseyside CRC",
 # "Dorset, Devon and Cornwall CRC", "South Yorkshire Crc", "north lincs IOM".
-_AREA_WORDS = rf"(?:{_NAME}|[a-z]+)(?:(?:,\s*|\s+(?:and|&|And)\s+|\s+)(?:{_NAME}|[a-z]+)){{0,5}}?"
+_AREA_WORDS = rf"(?:{_NAME}|[A-Z]{{2,5}}|[a-z]+)(?:(?:,\s*|\s+(?:and|&|And)\s+|\s+)(?:{_NAME}|[A-Z]{{2,5}}|[a-z]+)){{0,5}}?"
 LOCAL_BODY = re.compile(
     rf"\b({_AREA_WORDS})\s+((?i:CRC|IOM|YOT|YOS|MASH|CMHT|CRI|DIP|Mind|Samaritans|Women's Centre|"
-    rf"Law Centre|Credit Union|Foodbank|Food Bank|Hospice|Council|Borough Council|County Council|"
-    rf"City Council|Health Board|NHS Trust|Police|Constabulary|Fire and Rescue))\b"
+    rf"Law Centre|Credit Union|Foodbank|Food Bank|Hospice)|branch)\b"
 )
 # Local papers: a place, then a newspaper's word ("Lancashire Telegraph", "skegness standard",
 # "the Impartial Reporter"). National titles are on the keep list.
@@ -103,8 +131,9 @@ NEWSPAPER = re.compile(
 # "teesside mags", "Preston crown court".
 LOWER_COURT = re.compile(
     r"\b((?:[A-Za-z][a-z'’]+[ -]){0,2}[A-Za-z][a-z'’]+)\s+((?i:crown court|mags|magistrates'?(?: court)?|"
-    r"county court|youth court|sheriff court|family court|combined court|police station|nick|custody suite|"
-    r"reporting centre|probation office|jobcentre|job centre|hospital|infirmary|general hospital))\b"
+    r"county court|youth court|sheriff court|family court|combined court|coroner['’]?s['’]? court|tribunal|"
+    r"police station|nick|custody suite|reporting centre|probation office|jobcentre|job centre|hospital|"
+    r"infirmary|general hospital|crown))\b"
 )
 # An unknown lowercase word naming a workplace: "the hanley office", "our tipton team".
 LOWER_WORKPLACE = re.compile(r"\b(?i:the|our|my|their)\s+([a-z][a-z'’-]{3,})\s+(?:office|team|pdu|ap|hub|patch|nick|cluster)\b")
@@ -116,7 +145,7 @@ PUB = re.compile(
 # Saints' buildings and wards: "st john's house", "St Ann's ward".
 SAINTS_BUILDING = re.compile(
     r"\b((?i:st\.?|saint)\s+[A-Za-z][a-z]+(?:['’]s|s)?\s+(?i:house|centre|court|hall|ward|wing|church|hospital|"
-    r"school|lodge|hostel|road|street|lane|place|unit|chambers|building))\b"
+    r"school|lodge|hostel|road|street|lane|place|unit|chambers|building|a&e))(?!\w)"
 )
 PLACE_AFTER = re.compile(
     rf"\b({_NAMES})\s+(?:Crown Court|Magistrates'? Court|Magistrates|County Court|Youth Court|"
@@ -161,6 +190,16 @@ def find(text: str, nlp: Language) -> Iterator[Found]:
             yield match.start(1), match.end(1), "PERSON"
     for match in ADDRESS.finditer(text):
         yield match.start(), match.end(), "PLACE"
+    for pattern, kind in (
+        (FRIENDS_OF, "ORG"),
+        (CRC_SHORT, "ORG"),
+        (WELSH_PLACE, "PLACE"),
+        (GAELIC_SURNAME, "PERSON"),
+        (SURNAME_INITIAL, "PERSON"),
+        (QUOTED_IN_NAME, "PERSON"),
+    ):
+        for match in pattern.finditer(text):
+            yield match.start(1), match.end(1), kind
     for match in SMALL_ORG.finditer(text):
         yield match.start(1), match.end(1), "ORG"
     for match in PLACE_BEFORE.finditer(text):
@@ -184,6 +223,8 @@ def find_checked(text: str, nlp: Language) -> Iterator[Found]:
         if not lexicon.is_ordinary(nlp, match.group(1)) and not lexicon.is_jargon(match.group(1)):
             yield match.start(1), match.end(1), "PLACE"
     for match in PUB.finditer(text):
+        yield match.start(1), match.end(1), "PLACE"
+    for match in LOWER_REGION.finditer(text):
         yield match.start(1), match.end(1), "PLACE"
     for match in SAINTS_BUILDING.finditer(text):
         yield match.start(1), match.end(1), "PLACE"

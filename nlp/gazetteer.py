@@ -8,6 +8,7 @@ English typed in lowercase ("dave", "looe"), or a proper-noun tag from the model
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 
 from spacy.language import Language
@@ -79,6 +80,12 @@ def spellings(name: str) -> set[str]:
     words = name.split()
     if words and words[0].endswith("s") and words[0][:-1] in {"bishop", "king", "queen", "lady"}:
         forms.add(" ".join([words[0][:-1] + "'s", *words[1:]]))
+    # "Bexhill-on-Sea" is "Bexhill"; "Barrow in Furness" is also "Barrow-in-Furness".
+    short = re.match(r"^(.+?)[- ](?:on|upon)[- ](?:sea|the[- ]hill)$", name)
+    if short:
+        forms.add(short.group(1))
+    if " " in name and any(c in words for c in ("in", "on", "upon", "super", "under", "le", "by")):
+        forms.add(name.replace(" ", "-"))
     if words and words[0] in {"st", "st.", "saint"}:
         rest = " ".join(words[1:])
         forms |= {f"st {rest}", f"st. {rest}", f"saint {rest}"}

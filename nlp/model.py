@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -64,9 +65,22 @@ _lock = threading.Lock()
 _loaded: dict[str, Language] = {}
 
 
+# The entity recogniser fine-tuned for testimony (nlp.train_ner, `make model`), loaded over the
+# base model's own when present. TESTIMONY_NER=base keeps the base model's (for comparison).
+TUNED_NER = Path(__file__).parent / "data" / "ner"
+
+
 def model_name() -> str:
     """TESTIMONY_SPACY_MODEL if set, otherwise the default model or its pinned build."""
     return os.environ.get("TESTIMONY_SPACY_MODEL") or _installed_default()
+
+
+def base_model_name() -> str:
+    return model_name()
+
+
+def _use_tuned_ner() -> bool:
+    return os.environ.get("TESTIMONY_NER", "tuned") != "base" and (TUNED_NER / "model").exists()
 
 
 @functools.cache
@@ -80,9 +94,13 @@ def _installed_default() -> str:
 
 def get() -> Language:
     name = model_name()
+    tuned = _use_tuned_ner()
+    key = f"{name}+tuned" if tuned else name
     with _lock:
-        if name not in _loaded:
+        if key not in _loaded:
             loaded = spacy.load(name, disable=list(DISABLED))
+            if tuned:
+                loaded.get_pipe("ner").from_disk(TUNED_NER)
             loaded.tokenizer = BoundedTokenizer(loaded.tokenizer)
-            _loaded[name] = loaded
-        return _loaded[name]
+            _loaded[key] = loaded
+        return _loaded[key]

@@ -21,13 +21,16 @@ _DAYS = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 _TIME_BEFORE = r"(?:\d{1,2}[:.]\d{2}\s*(?:am|pm)?\s*(?:on\s+)?|\d{1,2}\s*(?:am|pm)\s*(?:on\s+)?)?"
 # A time after a date: "at 3pm", ", 14:00", "@ 9.30", "16:47".
-_TIME = r"(?:\s*(?:at|,|@)?\s*\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\s*(?:at|,|@)?\s*\d{1,2}:\d{2}|\s*@\s*\d{1,2}[.]\d{2})"
+_TIME = r"(?:\s*(?:at|,|@)?\s*\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)|\s*(?:at|,|@)?\s*\d{1,2}:\d{2}|\s*(?:@|at)\s*\d{1,2}[.]\d{2})"
 # Ordinals spelt out, as people write dates in prose: "the twenty-first of June".
 _WORD_ORD = (
     r"(?:(?:twenty|thirty)[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|first|second|"
     r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|"
     r"sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
 )
+# Welsh dates: "Dydd Gwener 14 Mawrth", "3 Mawrth 2025" (a month alone, "ym mis Mai", is vague).
+_WELSH_MONTHS = r"(?:Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr)"
+_WELSH_DAYS = r"(?:Dydd\s+(?:Llun|Mawrth|Mercher|Iau|Gwener|Sadwrn|Sul))"
 # Days of the year named by a holiday; with a year they are one exact date ("boxing day 2021").
 _HOLIDAY = (
     r"(?:christmas(?:\s+(?:eve|day))?|boxing\s+day|new\s+year'?s?(?:\s+(?:eve|day))?|hogmanay|"
@@ -39,6 +42,11 @@ _HOLIDAY = (
 # introduces one, or inside a range; "24/7" and "3/4 of the team" stay.
 _DAY_MONTH = r"(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?![/\d])"
 _DATE_CUE = r"(?:on|w/c|wc|w/b|from|until|till|by|dated|due|since|before|after|of|for|starting|ending|between)"
+# After "3/4" or "2/3" these make it a share, not a date: "3/4 of the team", "7/10 days".
+_NOT_DAY_MONTH_AFTER = (
+    r"of|th|ths|rds|days?|hrs?|hours?|weeks?|months?|years?|staff|cases|people|marks?|points?|"
+    r"stars?|split|ratio|rule|service|cover|support|access|working|shifts?"
+)
 # Words that follow an ordinal when it is not a day of the month: "the 3rd time", "the 14th floor".
 _NOT_A_DAY = (
     r"(?:century|centuries|floor|time|times|place|anniversary|percentile|round|attempt|go|try|person|"
@@ -59,6 +67,8 @@ CONTACT_PATTERNS = [
     ),
     # Social handles, dots included ("@name.bakes.cakes"); a handle has a letter, so "@ 14:00"
     # and "@9.30" (times) are not handles.
+    # Any other web address with a path: "linktr.ee/someone", "ko-fi.com/someone".
+    re.compile(r"(?<![\w@./-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}/[\w@.%~+-]+[\w/]*", re.I),
     re.compile(r"(?<![\w@.])@(?=[A-Za-z0-9_.]{0,30}[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?"),
     re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,}"),  # Reddit user
     # Addresses spelt out to dodge scrapers: "jo.bloggs [at] gmail [dot] com".
@@ -102,6 +112,7 @@ PUBLIC_DOMAINS = (
     "yahoo.com",
     "icloud.com",
 )
+EMAIL_PROVIDERS = ("gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com")
 
 ID_PATTERNS = [
     # National Insurance number: two letters, six digits, one letter A-D.
@@ -127,8 +138,6 @@ ID_PATTERNS = [
     # The look-aheads are bounded: unbounded, each of them rescans a long run from every word
     # boundary inside it ("A/A/A/...": quadratic, seconds per thousand characters).
     re.compile(r"\b(?=(?:[A-Z/-]{0,30}\d){4})(?=[\d/-]{0,30}[A-Z])[A-Z0-9]+(?:[/-][A-Z0-9]+)*\b", re.I),
-    # Postcodes: SW1A 1AA, M1 1AE, LS1 4DY.
-    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I),
     # Numbers introduced as staff, payroll, case or other references (group 1 is the number).
     re.compile(
         r"\b(?:staff|payroll|employee|personnel|warrant|badge|collar|shoulder|epaulette|case|crn|ref|reference|pnc|"
@@ -138,6 +147,15 @@ ID_PATTERNS = [
         re.I,
     ),
 ]
+
+# Police collar and shoulder numbers with a force's letters: "collar LE 4471".
+ID_PATTERNS.append(
+    re.compile(r"\b(?:collar|shoulder|epaulette|badge)\s*(?:no\.?|number|#)?\s*:?\s*([A-Z]{1,3}\s?\d{2,6})\b", re.I)
+)
+
+# Postcodes: SW1A 1AA, M1 1AE, LS1 4DY. A postcode is a place (shown as [place]), found by its
+# exact shape like a reference.
+POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I)
 
 DATE_PATTERNS = [
     re.compile(
@@ -161,11 +179,51 @@ DATE_PATTERNS = [
     # Day and month only, after a word that introduces a date: "on 5/4", "w/c 13/05".
     re.compile(rf"\b{_DATE_CUE}\s+({_DAY_MONTH})", re.I),
     re.compile(rf"\b{_DAY_MONTH}\s*(?:-|–|to|until|till)\s*{_DAY_MONTH}", re.I),
-    # A day of the month on its own: "on the 14th", "back on the 23rd".
-    re.compile(rf"(?<=\bthe\s)(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?!\s*(?:-\s*)?{_NOT_A_DAY}\b)", re.I),
+    # A day of the month on its own: "on the 14th", "back on the 23rd", "the 19th at 10.30".
+    re.compile(
+        rf"(?<=\bthe\s)(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?!\s*(?:-\s*)?{_NOT_A_DAY}\b){_TIME}?", re.I
+    ),
+    re.compile(rf"(?:\b{_WELSH_DAYS},?\s+)?\b\d{{1,2}}(?:af|ed|fed|ydd|eg)?\s+{_WELSH_MONTHS}\b(?:\s+\d{{4}})?"),
+    # A day and month in a log or list line with no cue word ("callout 18/01", "seen 10/3"): a
+    # valid day and month, not a score, a share or "24/7".
+    re.compile(rf"(?<![\w/.£$-])(?!24/7\b){_DAY_MONTH}(?!\s*(?:{_NOT_DAY_MONTH_AFTER})\b)(?![.,]\d)"),
 ]
 # Two dates joined by "to", "until" or a dash are one range ("5th Aug to 16th Aug").
 _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|until|till|and)\s*", re.I)
+
+
+# Links to public bodies' and the press's pages point at an article, not at a person: kept.
+PUBLIC_HOSTS = tuple(d for d in PUBLIC_DOMAINS if d not in EMAIL_PROVIDERS) + (
+    "independent.co.uk",
+    "telegraph.co.uk",
+    "thetimes.co.uk",
+    "thetimes.com",
+    "dailymail.co.uk",
+    "mirror.co.uk",
+    "ft.com",
+    "itv.com",
+    "news.sky.com",
+    "channel4.com",
+    "theconversation.com",
+    "prisonreformtrust.org.uk",
+    "howardleague.org",
+    "clinks.org",
+    "inquest.org.uk",
+    "instituteforgovernment.org.uk",
+    "nao.org.uk",
+    "legislation.gov.uk",
+    "theyworkforyou.com",
+    "hansard.parliament.uk",
+)
+_HOST = re.compile(r"^(?:https?://)?(?:www\.)?([^/\s?#]+)", re.I)
+
+
+def _public_link(address: str) -> bool:
+    host = _HOST.match(address)
+    if host is None or "@" in address.split("/")[0]:
+        return False
+    name = host.group(1).lower()
+    return any(name == d or name.endswith("." + d) for d in PUBLIC_HOSTS)
 
 
 def find(text: str) -> Iterator[Found]:
@@ -174,11 +232,15 @@ def find(text: str) -> Iterator[Found]:
             end = match.end()
             while end > match.start() and text[end - 1] in ".,;:!?":
                 end -= 1  # a sentence's full stop is not part of the address
+            if "/" in match.group() and _public_link(text[match.start() : end]):
+                continue
             yield match.start(), end, "CONTACT"
     for match in BARE_DOMAIN.finditer(text):
         if not match.group().lower().endswith(PUBLIC_DOMAINS):
             yield match.start(), match.end(), "CONTACT"
     yield from _phones(text)
+    for match in POSTCODE.finditer(text):
+        yield match.start(), match.end(), "PLACE"
     yield from _long_numbers(text)
     for pattern in ID_PATTERNS:
         group = 1 if pattern.groups else 0

@@ -25,7 +25,7 @@ _DAYS = (
 )
 # One name as typed in a list: a word, an initial with a full stop, or initials; up to three.
 _WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][\w'’-]*"
-_ITEM = rf"(?:{_WORD}\.?)(?:[ \t]+(?:{_WORD}\.?)){{0,2}}"
+_ITEM = rf"(?:(?:[A-Z]\.){{2,3}}|(?:{_WORD}\.?)(?:[ \t]+(?:{_WORD}\.?)){{0,2}})"
 
 # "Mon - Lark", "Tue: Storm / Wed - Ash", "Fri – Daisy (late)": a day, a dash or colon, a name.
 ROTA = re.compile(
@@ -43,7 +43,9 @@ PEOPLE_LABELS = (
     r"prepared by|completed by|reported by|allocated to|allocated|client|service user|su|offender|"
     r"applicant|colleague|covering|cover|covered by|keyworker|key worker|escort|escorts|driver|"
     r"interviewer|interviewed by|investigator|investigating officer|appellant|mentor|buddy|trainee|"
-    r"learner|tutor|pqip|assigned to|owner|lead|leads|action|actions|who|by"
+    r"learner|tutor|pqip|assigned to|owner|lead|leads|action|actions|who|by|signed off|signed off by|"
+    r"checked by|updated by|received by|authorised by|poms|oms|pos|psos|spos|officers|team|staff on|"
+    r"on duty|duty sw|duty po|cover by|covered|tl|team leader|sw|social worker|om|key contact"
 )
 LABELLED_LIST = re.compile(rf"^[ \t]*[-•*]?[ \t]*(?i:{PEOPLE_LABELS})[ \t]*:[ \t]*([^\n]+)$", re.M)
 # "09/01/2024, 07:43 - Storm: ...", "[14:02] Lark: ...", "12:03 Heron: ..."
@@ -55,7 +57,9 @@ CHAT_LINE = re.compile(
 # Initials opening a line of a list: "KM - ring back Fri", "JK (CRN ...)", "- DW: chase".
 LINE_INITIALS = re.compile(r"^[ \t]*(?:[-•*>]|\d+[.)])?[ \t]*([A-Z]{2,3})(?=[ \t]*(?:[-–:(]|,|$))", re.M)
 # Two people's initials joined: "PS/JO", "PS with JO" (supervision headers).
-INITIALS_PAIR = re.compile(r"\b([A-Z]{2,3})[ \t]*(?:/|\bwith\b|&)[ \t]*([A-Z]{2,3})\b")
+INITIALS_PAIR = re.compile(r"\b([A-Z]{2,3})[ \t]*(?:/|\bwith\b|\bto\b|&)[ \t]*([A-Z]{2,3})\b")
+# Uppercase pairs that are not people: "AM/PM", "UK to EU".
+NOT_INITIALS = frozenset("am pm uk eu tv ok no it hr yes na n/a".split())
 # A line that is a name with a role or a detail after it: "Bunny (admin): 19-23 Aug",
 # "Bliss Adeyinka - 07700 900101". The detail after decides (a date or a contact, checked in
 # name_before_detail).
@@ -67,6 +71,7 @@ INITIALS_ACTING = re.compile(
     r"\b([A-Z]{2,3})(?:,?[ \t]+(?:[a-z]+ed|said|says|rang|came|went|left|told|asked|got|was|is|has|had|"
     r"wants|needs|kicked|kicks|turned|arrived|attended|failed|missed|refused|released|recalled)\b)"
 )
+DETAIL_LEAD = re.compile(r"(?:\(|(?i:desk|mob|mobile|tel|work|home|cell|m|t)\b[ \t:]*)")
 # A sign-off, then the writer's name on the next line.
 SIGN_OFF = re.compile(
     r"^[ \t]*(?i:thanks|thank you|many thanks|regards|kind regards|best regards|warm regards|best|"
@@ -76,7 +81,17 @@ SIGN_OFF = re.compile(
 )
 # Nicknames: "big Tel", "Little Mo", "young Kez"; the Sarge, the Gaffer (capitalised: a name).
 NICKNAME = re.compile(rf"\b((?i:big|little|lil|young|old|auntie|uncle)[ \t]+({_WORD}))\b")
-TITLE_NICKNAME = re.compile(r"\bthe[ \t]+(Sarge|Gaffer|Guv|Gov|Skip|Skipper|Boss|Chief|Doc|Padre|Rev)\b")
+TITLE_NICKNAME = re.compile(
+    r"\b(?i:the)[ \t]+(Sarge|Gaffer|Guv|Gov|Skip|Skipper|Doc|Padre|Colonel|Brigadier|Major|Captain|General|"
+    r"Admiral|Commander|Duchess|Duke|Countess|Baron|Prof|sarge|gaffer|colonel|brigadier|duchess|duke|countess|"
+    r"admiral)\b(?![ \t]+(?:of|[A-Z]))"
+)
+# A nickname explained: "mossy (real name ...)", "Brig Bill as the staff call him".
+NICKNAME_EXPLAINED = re.compile(
+    rf"(?:^|(?<=[\s(]))((?:{_WORD})(?:[ \t]+{_WORD})?)[ \t]*(?:\((?i:real name|aka|a\.k\.a\.|known as)\b|"
+    rf"[ \t]+as[ \t]+(?:the[ \t]+)?(?:\w+[ \t]+){{0,2}}call(?:s|ed)?[ \t]+(?:him|her|them)\b)",
+    re.M,
+)
 
 # Acronyms that open a line or sit between slashes without standing for a person.
 COMMON_ACRONYMS = frozenset(
@@ -88,6 +103,9 @@ COMMON_ACRONYMS = frozenset(
     mr mrs ms dr st rd ave tel mob ext fax ref no tbh imo afaik smh idk pls plz thx ty np dm pm
     yes no tv id vip usa aa na cid cps csu dtr atr mhtr drr ata tr crc nps bass cas3 cas2 rar
     bcu lsp epf sop ttg pqip pdu ap aps mosovo ipp dto sso sro ro cjsm gdpr foi sar dpa dbs
+    vlo vlu vm cpo tl yot yos pin qa rsvp mbe obe cbe pcc dtto cscs pdp hmp omu omic rag
+    wc we w/e asb cjs cjsw sw sws iom mash cmht amhp ldp eta atm sms mms nfa tbd faq hq
+    ceo coo cto dpo hse h&s nvq mba bsc ma phd llb gcse ucas dla pip esa jsa uc hb ctr
     """.split()
 )
 NOT_A_LIST_NAME = frozenset(
@@ -132,9 +150,9 @@ def _marked_lines(text: str, nlp: Language) -> Iterator[Found]:
         words = [w.strip(".,") for w in item.split()]
         if not any(w[:1].isupper() for w in words):
             continue
-        if any(w.lower() in gazetteer.forenames() or w.lower() in gazetteer.surnames() for w in words) and (
-            _looks_like_a_name(item, nlp, position_says_name=False)
-        ):
+        known = any(w.lower() in gazetteer.forenames() or w.lower() in gazetteer.surnames() for w in words)
+        unknown = all(w[:1].isupper() for w in words) and any(not lexicon.is_ordinary(nlp, w) for w in words)
+        if (known or unknown) and _looks_like_a_name(item, nlp, position_says_name=False):
             yield match.start(1), match.end(1), "PERSON"
 
 
@@ -212,7 +230,8 @@ def _initials(text: str) -> Iterator[Found]:
             yield match.start(1), match.end(1), "PERSON"
     for match in INITIALS_PAIR.finditer(text):
         # A pair is two people even where one half alone could be an acronym ("PS with JO").
-        if not lexicon.is_jargon(match.group(1)) and not lexicon.is_jargon(match.group(2)):
+        pair = (match.group(1), match.group(2))
+        if not any(lexicon.is_jargon(p) or p.lower() in NOT_INITIALS for p in pair):
             yield match.start(1), match.end(1), "PERSON"
             yield match.start(2), match.end(2), "PERSON"
 
@@ -242,10 +261,20 @@ def _nicknames(text: str, nlp: Language) -> Iterator[Found]:
             lowered in gazetteer.forenames() and not lexicon.is_ordinary(nlp, word)
         ):
             yield match.start(1), match.end(1), "PERSON"
-        elif word[0].isupper() and lowered in gazetteer.forenames():
+        elif word[0].isupper() and (lowered in gazetteer.forenames() or not lexicon.is_ordinary(nlp, word)):
             yield match.start(1), match.end(1), "PERSON"
     for match in TITLE_NICKNAME.finditer(text):
         yield match.start(1), match.end(1), "PERSON"
+    for match in NICKNAME_EXPLAINED.finditer(text):
+        item = match.group(1)
+        words = item.split()
+        # The nickname is the last word or two before the bracket, not the sentence before it.
+        if len(words) == 2 and (words[0].islower() and lexicon.is_ordinary(nlp, words[0])):
+            start = match.start(1) + item.index(words[1])
+        else:
+            start = match.start(1)
+        if not lexicon.is_filler(nlp, text[start : match.end(1)]):
+            yield start, match.end(1), "PERSON"
 
 
 def name_before_detail(text: str, nlp: Language, exact: list[Found]) -> Iterator[Found]:
@@ -256,7 +285,9 @@ def name_before_detail(text: str, nlp: Language, exact: list[Found]) -> Iterator
     if not starts:
         return
     for match in LINE_HEAD.finditer(text):
-        if match.end() not in starts:
+        # The detail may follow a bracket or a short word: "(0117) ...", "desk 0117 ...".
+        rest = DETAIL_LEAD.match(text, match.end())
+        if match.end() not in starts and (rest is None or rest.end() not in starts):
             continue
         item = match.group(1)
         words = item.split()
