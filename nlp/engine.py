@@ -73,6 +73,10 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
             start = _skip_leading_words(text, start, end, nlp, ordinary_too=kind == "PERSON")
         start, end = _outside_exact(start, end, exact_ranges)
         start, end = _trim(text, start, end)
+        if source == 3:
+            start, end = _trim_numbers(text, start, end)
+            if _model_noise(text, start, end, kind, nlp):
+                continue
         if end <= start or _weekday(text[start:end]) or _kept(text, start, end, kind, source, kept):
             continue
         if _month_after_preposition(text, start, end):
@@ -195,9 +199,60 @@ WEEKDAYS = frozenset(
 )
 
 
+_LEADING_TIME = re.compile(r"^\d{1,2}[:.]\d{2}\s+")
+_TRAILING_NUMBER = re.compile(r"\s+\d+[A-Za-z]?$")
+
+
+def _trim_numbers(text: str, start: int, end: int) -> tuple[int, int]:
+    """The model takes in a log line's time or a room's number: "09:21 Alarm", "Max 2"."""
+    lead = _LEADING_TIME.match(text[start:end])
+    if lead:
+        start += lead.end()
+    tail = _TRAILING_NUMBER.search(text[start:end])
+    if tail:
+        end = start + tail.start()
+    return start, end
+
+
+DEPARTMENT_ENDINGS = frozenset({"services", "service", "team", "department", "unit", "office", "ref", "no", "number"})
+
+
+def _model_noise(text: str, start: int, end: int, kind: str, nlp: Language) -> bool:
+    """What the model marks in forms that is no name: a heading in capitals at a line's start
+    ("POOL CAR LOG", "CJSW ALLOCATION"), a form's label ("Complaint ref:", "Guest:"), a
+    department ("Payroll Services"), a single letter ("A/B/C wings"), a code with digits."""
+    surface = text[start:end]
+    words = [w for w in re.split(r"[\s/()&-]+", surface) if w]
+    if not words:
+        return True
+    if kind == "PERSON" and (len(surface) == 1 or any(ch.isdigit() for ch in surface)):
+        return True
+
+    def plain(word: str) -> bool:
+        return lexicon.is_ordinary(nlp, word) or lexicon.is_jargon(word) or (
+            word.isupper() and len(word) <= 5 and word.lower() not in gazetteer.forenames()
+        )
+
+    if surface.upper() == surface and _starts_line(text, start) and all(plain(w) for w in words):
+        return True
+    if text[end : end + 1] == ":" and all(lexicon.is_ordinary(nlp, w) for w in words):
+        return True
+    return (
+        kind == "ORG"
+        and words[-1].lower() in DEPARTMENT_ENDINGS
+        and all(lexicon.is_ordinary(nlp, w) or lexicon.is_jargon(w) for w in words)
+    )
+
+
+def _starts_line(text: str, start: int) -> bool:
+    before = text[:start]
+    line = before[before.rfind("\n") + 1 :]
+    return not line.strip() or bool(re.fullmatch(r"\s*(?:\d{1,2}[:.]\d{2}\s*)?[-•*]?\s*", line))
+
+
 def _weekday(surface: str) -> bool:
     """A weekday is never a name or a place ("Fri" in "ring back Fri", "Thu - Storm")."""
-    words = [w.strip(".,'’:").lower() for w in surface.split()]
+    words = [w.strip(".,'’:").lower() for w in re.split(r"[\s/-]+", surface) if w.strip(".,'’:")]
     return bool(words) and all(w in WEEKDAYS for w in words)
 
 
@@ -246,7 +301,8 @@ def _opening_word(text: str, start: int, end: int, nlp: Language) -> bool:
 
 
 def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'“‘")
+    # A log line's time before a word leaves it at the start of its sentence ("09:21 Alarm").
+    before = re.sub(r"\d{1,2}[:.]\d{2}\s*$", "", text[:start].rstrip(" \t\"'“‘")).rstrip(" \t")
     return not before or before[-1] in ".!?\n:;"
 
 

@@ -148,8 +148,8 @@ def _marked_lines(text: str, nlp: Language) -> Iterator[Found]:
     for match in MARKED_LINE.finditer(text):
         item = match.group(1)
         words = [w.strip(".,") for w in item.split()]
-        if not any(w[:1].isupper() for w in words):
-            continue
+        if not any(w[:1].isupper() for w in words) or any(w.isupper() and len(w) > 3 for w in words):
+            continue  # a heading in capitals ("POOL CAR LOG - ..."), not a person
         known = any(w.lower() in gazetteer.forenames() or w.lower() in gazetteer.surnames() for w in words)
         unknown = all(w[:1].isupper() for w in words) and any(not lexicon.is_ordinary(nlp, w) for w in words)
         if (known or unknown) and _looks_like_a_name(item, nlp, position_says_name=False):
