@@ -239,6 +239,7 @@ def find(text: str) -> Iterator[Found]:
         if not match.group().lower().endswith(PUBLIC_DOMAINS):
             yield match.start(), match.end(), "CONTACT"
     yield from _phones(text)
+    yield from _short_plates(text)
     for match in POSTCODE.finditer(text):
         yield match.start(), match.end(), "PLACE"
     yield from _long_numbers(text)
@@ -292,6 +293,17 @@ def _long_numbers(text: str) -> Iterator[Found]:
         if _YEARS.fullmatch(match.group()):
             continue
         if sum(ch.isdigit() for ch in match.group()) >= 6:
+            yield match.start(), match.end(), "ID"
+
+
+# A Northern Irish plate with one or two digits ("GFZ 88") only near a word about a vehicle.
+_SHORT_PLATE = re.compile(r"\b(?=[A-Z]{0,2}[IZ])[A-Z]{3} ?\d{1,2}\b")
+_VEHICLE = re.compile(r"\b(?:car|cars|van|reg|plate|plates|registration|vehicle|motor|taxi)\b", re.I)
+
+
+def _short_plates(text: str) -> Iterator[Found]:
+    for match in _SHORT_PLATE.finditer(text):
+        if _VEHICLE.search(text[max(0, match.start() - 40) : match.end() + 20]):
             yield match.start(), match.end(), "ID"
 
 
