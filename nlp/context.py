@@ -182,10 +182,6 @@ def find(text: str, nlp: Language) -> Iterator[Found]:
             if second not in surnames() and lexicon.is_ordinary(nlp, second):
                 end = match.start(1) + len(words[0])
         yield match.start(1), end, "PERSON"
-    for match in LOWER_TITLE.finditer(text):
-        word = match.group(2)
-        if len(word) == 1 or not lexicon.is_ordinary(nlp, word) or word in forenames() or word in surnames():
-            yield match.start(1), match.end(1), "PERSON"
     for match in INITIAL_SURNAME.finditer(text):
         surname = match.group(1)[2:].strip()
         if not lexicon.is_filler(nlp, surname) and not lexicon.is_jargon(surname):
@@ -216,6 +212,12 @@ def find_checked(text: str, nlp: Language) -> Iterator[Found]:
     """Local bodies, papers, courts, pubs and buildings: their shape has been checked here
     (a place or a capitalised name before an institution's word), so their words may all be
     ordinary ("hull crown court", "the nags head")."""
+    from nlp.gazetteer import forenames, surnames
+
+    for match in LOWER_TITLE.finditer(text):
+        word = match.group(2)
+        if len(word) == 1 or not lexicon.is_ordinary(nlp, word) or word in forenames() or word in surnames():
+            yield match.start(1), match.end(1), "PERSON"
     for pattern, kind in ((LOCAL_BODY, "ORG"), (NEWSPAPER, "ORG"), (LOWER_COURT, "PLACE")):
         for match in pattern.finditer(text):
             start = _named_part(text, match.start(1), match.end(1), nlp)

@@ -249,6 +249,10 @@ def unknown_subjects(doc: Doc, nlp: Language) -> Iterator[Found]:
             yield token.idx, token.idx + len(token.text), "PERSON"
 
 
+LOWERCASE_SUBJECT_VERBS = frozenset(
+    "is was 's ’s has had says said shows showed does did went got gave told asked rang emailed wants "
+    "needs thinks knows reckons left started".split()
+)
 # Where a clause ends after a name: "supervision with rowan.", "went to jess, who".
 CLAUSE_END = frozenset({".", ",", ";", ":", "!", "?", "who", "and", "but", ")", ""})
 
@@ -278,6 +282,18 @@ def _people(doc: Doc) -> Iterator[Found]:
             or (after in OPENING_CUES and (token.text.istitle() or token.tag_ not in WHO_NOT_A_NAME_TAGS))
             or (after == "and" and after2 in {"i", "me"} and (token.text.istitle() or _nameable(token)))
         )
+        if (
+            not cued
+            and token.is_lower
+            and after in LOWERCASE_SUBJECT_VERBS
+            and gazetteer.starts_sentence(token)
+            and token.tag_ not in WHO_NOT_A_NAME_TAGS
+        ):
+            # "grace is the only one who", "bryony is lovely": in a text typed in lowercase, a first
+            # name opening a sentence before a verb is the sentence's subject, a person.
+            if lowercase_writer is None:
+                lowercase_writer = _typed_in_lowercase(doc)
+            cued = lowercase_writer
         if not cued and token.is_lower and before in {"with", "to", "from", "by"} and after in CLAUSE_END:
             # "my supervision with rowan." in a text typed in lowercase: a first name ending a
             # clause after a preposition. Only for such writers: "with grace." is rare in them.

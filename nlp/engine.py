@@ -322,7 +322,8 @@ def _other_mentions(
     lowered = text.lower()
     for surface, origin in surfaces.items():
         needle = surface.lower()
-        if len(needle) < 3:
+        # Two letters are chased only as someone's initials typed alone ("dw" after "our spo dw").
+        if len(needle) < 2 or (len(needle) == 2 and (origin.label != "PERSON" or lexicon.is_ordinary(nlp, needle))):
             continue
         word_too = not surface.islower() and lexicon.is_ordinary(nlp, surface)
         position = 0
