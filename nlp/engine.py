@@ -62,7 +62,8 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     candidates = [Candidate(s, e, k) for s, e, k in exact]
     found = [(*hit, 1) for hit in context.find(text, nlp)]
     found += [(*hit, 0) for hit in context.find_checked(text, nlp)]
-    found += [(*hit, 1) for hit in shapes.find(text, nlp, exact)]
+    # A line's shape is checked in shapes.py, so its finds may be ordinary words ("Lark").
+    found += [(*hit, 0) for hit in shapes.find(text, nlp, exact)]
     found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
@@ -74,7 +75,10 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
         start, end = _outside_exact(start, end, exact_ranges)
         start, end = _trim(text, start, end)
         if source == 3:
-            start, end = _trim_numbers(text, start, end)
+            trimmed_start, trimmed_end = _trim_numbers(text, start, end)
+            if kind == "PERSON" and trimmed_end < end:
+                continue  # "Max 2", "Room 6": nobody's name has a number after it
+            start, end = trimmed_start, trimmed_end
             if _model_noise(text, start, end, kind, nlp):
                 continue
         if end <= start or _weekday(text[start:end]) or _kept(text, start, end, kind, source, kept):
@@ -188,6 +192,8 @@ def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
         return False  # "Welsh", "Northern Irish"
     if cued and _first_name(words[0]):
         return True
+    if cued and len(words) == 1 and len(words[0]) == 2 and words[0].lower() not in nlp.Defaults.stop_words:
+        return True  # initials after a role, typed in lowercase ("our spo xv says")
     if not cued and surface.isupper() and all(lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words):
         return False  # a heading in capitals: "COMPLAINT FORM", "CLOSED"
     return not all(w.islower() and lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words)

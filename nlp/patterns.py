@@ -177,7 +177,7 @@ DATE_PATTERNS = [
     # A holiday with a year: "boxing day 2021", "Christmas Eve 2020".
     re.compile(rf"\b{_HOLIDAY}\s+(?:of\s+)?(?:19|20)\d\d\b", re.I),
     # Day and month only, after a word that introduces a date: "on 5/4", "w/c 13/05".
-    re.compile(rf"\b{_DATE_CUE}\s+({_DAY_MONTH})", re.I),
+    re.compile(rf"\b{_DATE_CUE}\s+({_DAY_MONTH}{_TIME}?)", re.I),
     re.compile(rf"\b{_DAY_MONTH}\s*(?:-|–|to|until|till)\s*{_DAY_MONTH}", re.I),
     # A day of the month on its own: "on the 14th", "back on the 23rd", "the 19th at 10.30".
     re.compile(
@@ -186,7 +186,7 @@ DATE_PATTERNS = [
     re.compile(rf"(?:\b{_WELSH_DAYS},?\s+)?\b\d{{1,2}}(?:af|ed|fed|ydd|eg)?\s+{_WELSH_MONTHS}\b(?:\s+\d{{4}})?"),
     # A day and month in a log or list line with no cue word ("callout 18/01", "seen 10/3"): a
     # valid day and month, not a score, a share or "24/7".
-    re.compile(rf"(?<![\w/.£$-])(?!24/7\b){_DAY_MONTH}(?!\s*(?:{_NOT_DAY_MONTH_AFTER})\b)(?![.,]\d)"),
+    re.compile(rf"(?<![\w/.£$-])(?!24/7\b){_DAY_MONTH}(?!\s*(?:{_NOT_DAY_MONTH_AFTER})\b)(?![.,]\d){_TIME}?"),
 ]
 # Two dates joined by "to", "until" or a dash are one range ("5th Aug to 16th Aug").
 _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|until|till|and)\s*", re.I)
@@ -270,12 +270,18 @@ def find_exact(text: str) -> list[Found]:
     """Every exact hit, with references and numbers that lie inside a date dropped: the digits
     of "Tuesday, 12 March 2024 16:47" are the date, not a reference."""
     hits = list(find(text))
-    dates = [(s, e) for s, e, k in hits if k == "DATE"]
-    return [
-        (s, e, k)
-        for s, e, k in hits
-        if k != "ID" or not any(ds <= s and e <= de for ds, de in dates)
-    ]
+    # Dates, and links to public pages (kept), hold digits that are not references.
+    covering = [(s, e) for s, e, k in hits if k == "DATE"] + _public_link_ranges(text)
+    return [(s, e, k) for s, e, k in hits if k != "ID" or not any(ds <= s and e <= de for ds, de in covering)]
+
+
+def _public_link_ranges(text: str) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for pattern in CONTACT_PATTERNS[1:3]:  # addresses with a scheme, and without one
+        for match in pattern.finditer(text):
+            if _public_link(match.group()):
+                ranges.append((match.start(), match.end()))
+    return ranges
 
 
 # Digit groups split by single spaces; money and decimals are excluded by the look-arounds.

@@ -25,7 +25,7 @@ _DAYS = (
 )
 # One name as typed in a list: a word, an initial with a full stop, or initials; up to three.
 _WORD = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][\w'’-]*"
-_ITEM = rf"(?:(?:[A-Z]\.){{2,3}}|(?:{_WORD}\.?)(?:[ \t]+(?:{_WORD}\.?)){{0,2}})"
+_ITEM = rf"(?:(?:[A-Z]\.){{2,3}}|(?:{_WORD}\.?)(?:[ \t]+(?:{_WORD}\.?)){{0,3}})"
 
 # "Mon - Lark", "Tue: Storm / Wed - Ash", "Fri – Daisy (late)": a day, a dash or colon, a name.
 ROTA = re.compile(
@@ -63,7 +63,14 @@ NOT_INITIALS = frozenset("am pm uk eu tv ok no it hr yes na n/a".split())
 # A line that is a name with a role or a detail after it: "Bunny (admin): 19-23 Aug",
 # "Bliss Adeyinka - 07700 900101". The detail after decides (a date or a contact, checked in
 # name_before_detail).
-LINE_HEAD = re.compile(rf"^[ \t]*[-•*]?[ \t]*({_ITEM})[ \t]*(?:\([^)\n]{{1,40}}\))?[ \t]*(?:[-–—:=]|\t)[ \t]*", re.M)
+LINE_HEAD = re.compile(
+    rf"^[ \t]*[-•*]?[ \t]*({_ITEM})[ \t]*(?:\(([^)\n]{{1,40}})\))?[ \t]*(?:[-–—:=]|\t)[ \t]*", re.M
+)
+# A role in brackets after a line's head says the head is a person: "Sprout (admin): 2-6 June".
+ROLE_IN_BRACKETS = re.compile(
+    r"\b(?i:admin|agency|po|pso|spo|om|pom|manager|cover|covering|case admin|cm|osg|officer|trainee|pqip|"
+    r"intern|student|locum|bank|mentor|nurse|receptionist|duty|part[- ]time|ft|pt)\b"
+)
 # A list of people, one a line, with a tick, a cross or a note: "Rosa Hale ✓", "Ben Ode ✗ (court)".
 MARKED_LINE = re.compile(rf"^[ \t]*[-•*]?[ \t]*({_ITEM})[ \t]*(?:[✓✔✗✘☑☒]|\(|–|-)[^\n]{{0,60}}$", re.M)
 # Initials that do something: "QM called police", "DL asked for", "MC, released from".
@@ -76,7 +83,7 @@ DETAIL_LEAD = re.compile(r"(?:\(|(?i:desk|mob|mobile|tel|work|home|cell|m|t)\b[ 
 SIGN_OFF = re.compile(
     r"^[ \t]*(?i:thanks|thank you|many thanks|regards|kind regards|best regards|warm regards|best|"
     r"best wishes|cheers|ta|diolch|diolch yn fawr|yours|yours sincerely|yours faithfully|all the best|"
-    r"speak soon|love|x+)[ \t]*[,.!]?[ \t]*\n[ \t]*({_ITEM})[ \t]*$",
+    rf"speak soon|love|x+)[ \t]*[,.!]?[ \t]*\n(?:[ \t]*\n)?[ \t]*({_ITEM})[ \t]*$",
     re.M,
 )
 # Nicknames: "big Tel", "Little Mo", "young Kez"; the Sarge, the Gaffer (capitalised: a name).
@@ -108,6 +115,8 @@ COMMON_ACRONYMS = frozenset(
     ceo coo cto dpo hse h&s nvq mba bsc ma phd llb gcse ucas dla pip esa jsa uc hb ctr
     """.split()
 )
+# Lowercase words inside one person's name ("Iolo ap Siôn", "Máire Ní Bhriain", "Ahmed bin Said").
+NAME_PARTICLES = frozenset("ap ab ferch verch ní nic mac ó ua uí van der den von de da di du del bin bint ibn al el".split())
 NOT_A_LIST_NAME = frozenset(
     """
     off closed duty cover covering none nobody noone n/a na tbc tba me you him her them us all
@@ -161,7 +170,7 @@ def _looks_like_a_name(item: str, nlp: Language, *, position_says_name: bool) ->
     ordinary words count when capitalised ("Lark", "Storm"); lowercase ordinary words, jargon
     and the words of a rota's other entries ("off", "cover", "bank holiday") do not."""
     words = [w.strip(".,'’") for w in item.split()]
-    words = [w for w in words if w]
+    words = [w for w in words if w and w not in NAME_PARTICLES]
     if not words or item.strip().lower() in NOT_A_LIST_NAME:
         return False
     if any(w.lower() in NOT_A_LIST_NAME or lexicon.is_jargon(w) for w in words):
@@ -293,7 +302,8 @@ def name_before_detail(text: str, nlp: Language, exact: list[Found]) -> Iterator
         words = item.split()
         if item.lower() in NOT_A_PERSON_HEAD or any(w.lower() in NOT_A_PERSON_HEAD for w in words):
             continue
-        named = any(
+        role = match.group(2) is not None and ROLE_IN_BRACKETS.search(match.group(2)) is not None
+        named = role or any(
             w.lower() in gazetteer.forenames()
             or w.lower() in gazetteer.surnames()
             or (w.isupper() and 2 <= len(w) <= 3)
