@@ -44,7 +44,9 @@ def load_scorer(path: str) -> ModuleType:
 
 def run(command: str, docs: list[tuple[str, str, Any]], repeat: int) -> tuple[dict[str, Any], float]:
     payload = "".join(
-        json.dumps({"id": i if r == 0 else f"{i}#{r}", "text": t}) + "\n" for r in range(repeat) for i, t, _ in docs
+        json.dumps({"id": i if r == 0 else f"{i}#{r}", "text": t}) + "\n"
+        for r in range(repeat)
+        for i, t, _ in docs
     )
     started = time.perf_counter()
     done = subprocess.run(shlex.split(command), input=payload, capture_output=True, text=True)
@@ -107,10 +109,18 @@ def print_table(table: list[dict[str, Any]], names: list[str]) -> None:
     system, and the speed ratios of the first system (ours) to the others."""
     ours = names[0]
     print()
-    header = f"{'corpus/style':<22}" + "".join(f"{n[:10]:>34}" for n in names) + "   speed vs " + ", ".join(names[1:])
+    header = (
+        f"{'corpus/style':<22}"
+        + "".join(f"{n[:10]:>34}" for n in names)
+        + "   speed vs "
+        + ", ".join(names[1:])
+    )
     print(header)
     print(f"{'':<22}" + "".join(f"{'recall PERSON keep coll':>34}" for _ in names))
-    keys = sorted({(r["corpus"], r["style"]) for r in table}, key=lambda k: (list(CORPORA).index(k[0]), k[1] != "all", k[1]))
+    keys = sorted(
+        {(r["corpus"], r["style"]) for r in table},
+        key=lambda k: (list(CORPORA).index(k[0]), k[1] != "all", k[1]),
+    )
     for corpus, style in keys:
         rows = {r["system"]: r for r in table if r["corpus"] == corpus and r["style"] == style}
         cells = ""

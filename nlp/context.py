@@ -136,9 +136,13 @@ LOWER_COURT = re.compile(
     r"infirmary|general hospital|crown))\b"
 )
 # An unknown lowercase word naming a workplace: "the hanley office", "our tipton team".
-LOWER_WORKPLACE = re.compile(r"\b(?i:the|our|my|their)[ \t]+([a-z][a-z'’-]{3,})[ \t]+(?:office|team|pdu|ap|hub|patch|nick|cluster)\b")
-COURT_WORDS = re.compile(r"(?i:crown|mags|magistrates|county court|youth court|sheriff court|family court|"
-                         r"combined court|coroner|tribunal)")
+LOWER_WORKPLACE = re.compile(
+    r"\b(?i:the|our|my|their)[ \t]+([a-z][a-z'’-]{3,})[ \t]+(?:office|team|pdu|ap|hub|patch|nick|cluster)\b"
+)
+COURT_WORDS = re.compile(
+    r"(?i:crown|mags|magistrates|county court|youth court|sheriff court|family court|"
+    r"combined court|coroner|tribunal)"
+)
 # Pubs: "the nags head", "the Red Lion", "the Miners Arms".
 PUB = re.compile(
     r"\b(?i:the)[ \t]+((?:[A-Za-z][a-z'’]+[ \t]+){0,2}[A-Za-z][a-z]*(?:'s|’s|s)[ \t]+(?i:head)|"
@@ -239,7 +243,9 @@ def find_checked(text: str, nlp: Language) -> Iterator[Found]:
 
 
 # Lowercase words that may continue a place's name leftwards: "south yorkshire", "north lincs".
-_COMPASS = frozenset({"north", "south", "east", "west", "mid", "greater", "central", "inner", "outer", "upper", "lower"})
+_COMPASS = frozenset(
+    {"north", "south", "east", "west", "mid", "greater", "central", "inner", "outer", "upper", "lower"}
+)
 _JOINERS = frozenset({"and", "&", ","})
 _ACRONYMS = frozenset({"ok", "uk", "am", "pm", "tv", "hq", "ps", "nb", "fyi", "aka", "asap", "tbc"})
 
@@ -256,7 +262,9 @@ def _named_part(text: str, start: int, end: int, nlp: Language) -> int | None:
     for index in range(len(words) - 1, -1, -1):
         word = words[index]
         surface = word.group()
-        if index + 1 < len(words) and re.search(r"\s[-–—|]\s|\n", text[start + word.end() : start + words[index + 1].start()]):
+        if index + 1 < len(words) and re.search(
+            r"\s[-–—|]\s|\n", text[start + word.end() : start + words[index + 1].start()]
+        ):
             break  # "WEEKLY TASKING - Bohemia Road": a heading's dash ends the name
         lowered = surface.lower()
         if lowered in _JOINERS:

@@ -164,7 +164,9 @@ WORKPLACE = frozenset(
     }
 )
 WORKPLACE_PREPOSITIONS = frozenset({"on", "from", "in", "at"})
-TEAM_WORDS = frozenset({"wing", "desk", "office", "team", "unit", "department", "dept", "landing", "gate", "hub"})
+TEAM_WORDS = frozenset(
+    {"wing", "desk", "office", "team", "unit", "department", "dept", "landing", "gate", "hub"}
+)
 WHO_NOT_A_NAME_TAGS = frozenset({"MD", "IN", "DT", "PRP", "CC", "RB", "WDT", "WP"})
 # After "Heather who ...", "Amber and I ...": a first name opening a sentence is a person.
 OPENING_CUES = frozenset({"who", "whose"})
@@ -250,8 +252,34 @@ def unknown_subjects(doc: Doc, nlp: Language) -> Iterator[Found]:
 
 
 LOWERCASE_SUBJECT_VERBS = frozenset(
-    "is was 's ’s has had says said shows showed does did went got gave told asked rang emailed wants "
-    "needs thinks knows reckons left started".split()
+    [
+        "is",
+        "was",
+        "'s",
+        "’s",
+        "has",
+        "had",
+        "says",
+        "said",
+        "shows",
+        "showed",
+        "does",
+        "did",
+        "went",
+        "got",
+        "gave",
+        "told",
+        "asked",
+        "rang",
+        "emailed",
+        "wants",
+        "needs",
+        "thinks",
+        "knows",
+        "reckons",
+        "left",
+        "started",
+    ]
 )
 # Where a clause ends after a name: "supervision with rowan.", "went to jess, who".
 CLAUSE_END = frozenset({".", ",", ";", ":", "!", "?", "who", "and", "but", ")", ""})
@@ -322,12 +350,27 @@ def _capitalised_in_workplace(doc: Doc) -> Iterator[Found]:
         ):
             continue
         after, after2 = _word(doc, i + 1), _word(doc, i + 2)
-        person_verb = _word(doc, i - 1) in {"ask", "asked", "told", "tell", "ring", "rang", "thank", "thanked"}
-        if (after in {"on", "in", "from"} and after2 in WORKPLACE - {"the", "our", "my", "their", "his", "her"}) or (
-            person_verb and not gazetteer.starts_sentence(token)
-        ):
-            if token.lower_ not in gazetteer.place_names():
-                yield token.idx, token.idx + len(token.text), "PERSON"
+        person_verb = _word(doc, i - 1) in {
+            "ask",
+            "asked",
+            "told",
+            "tell",
+            "ring",
+            "rang",
+            "thank",
+            "thanked",
+        }
+        placed = after in {"on", "in", "from"} and after2 in WORKPLACE - {
+            "the",
+            "our",
+            "my",
+            "their",
+            "his",
+            "her",
+        }
+        asked = person_verb and not gazetteer.starts_sentence(token)
+        if (placed or asked) and token.lower_ not in gazetteer.place_names():
+            yield token.idx, token.idx + len(token.text), "PERSON"
 
 
 def _workplace_follows(doc: Doc, i: int) -> bool:

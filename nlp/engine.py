@@ -113,9 +113,7 @@ def _outside_exact(start: int, end: int, exact: list[tuple[int, int]]) -> tuple[
         if start < e_end and e_start < end and not (e_start <= start and end <= e_end):
             if e_start <= start:
                 start = e_end
-            elif end <= e_end:
-                end = e_start
-            elif e_start - start >= end - e_end:
+            elif end <= e_end or e_start - start >= end - e_end:
                 end = e_start
             else:
                 start = e_end
@@ -200,8 +198,26 @@ def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
 
 
 WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs fri "
-    "sat sun".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "weds",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+    ]
 )
 
 
@@ -220,7 +236,9 @@ def _trim_numbers(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-DEPARTMENT_ENDINGS = frozenset({"services", "service", "team", "department", "unit", "office", "ref", "no", "number"})
+DEPARTMENT_ENDINGS = frozenset(
+    {"services", "service", "team", "department", "unit", "office", "ref", "no", "number"}
+)
 
 
 def _model_noise(text: str, start: int, end: int, kind: str, nlp: Language) -> bool:
@@ -235,8 +253,10 @@ def _model_noise(text: str, start: int, end: int, kind: str, nlp: Language) -> b
         return True
 
     def plain(word: str) -> bool:
-        return lexicon.is_ordinary(nlp, word) or lexicon.is_jargon(word) or (
-            word.isupper() and len(word) <= 5 and word.lower() not in gazetteer.forenames()
+        return (
+            lexicon.is_ordinary(nlp, word)
+            or lexicon.is_jargon(word)
+            or (word.isupper() and len(word) <= 5 and word.lower() not in gazetteer.forenames())
         )
 
     if surface.upper() == surface and _starts_line(text, start) and all(plain(w) for w in words):
@@ -262,8 +282,28 @@ def _weekday(surface: str) -> bool:
     return bool(words) and all(w in WEEKDAYS for w in words)
 
 
-_MONTH_ABBREVIATIONS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_MONTH_PREPOSITIONS = frozenset("in from until till by since of end mid early late before after next last".split())
+_MONTH_ABBREVIATIONS = frozenset(
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
+_MONTH_PREPOSITIONS = frozenset(
+    [
+        "in",
+        "from",
+        "until",
+        "till",
+        "by",
+        "since",
+        "of",
+        "end",
+        "mid",
+        "early",
+        "late",
+        "before",
+        "after",
+        "next",
+        "last",
+    ]
+)
 
 
 def _month_after_preposition(text: str, start: int, end: int) -> bool:
@@ -329,7 +369,9 @@ def _other_mentions(
     for surface, origin in surfaces.items():
         needle = surface.lower()
         # Two letters are chased only as someone's initials typed alone ("dw" after "our spo dw").
-        if len(needle) < 2 or (len(needle) == 2 and (origin.label != "PERSON" or lexicon.is_ordinary(nlp, needle))):
+        if len(needle) < 2 or (
+            len(needle) == 2 and (origin.label != "PERSON" or lexicon.is_ordinary(nlp, needle))
+        ):
             continue
         word_too = not surface.islower() and lexicon.is_ordinary(nlp, surface)
         position = 0
@@ -349,8 +391,30 @@ def _other_mentions(
 # Keep-list words that also end a local body's name: "Merseyside CRC", "Lancashire Telegraph",
 # "Leeds Samaritans". The national word is kept alone; with a place before it, the whole is local.
 NATIONAL_SUFFIXES = frozenset(
-    "crc crcs telegraph times mail express star observer independent mirror guardian standard post "
-    "herald sun samaritans mind police shelter refuge council nhs".split()
+    [
+        "crc",
+        "crcs",
+        "telegraph",
+        "times",
+        "mail",
+        "express",
+        "star",
+        "observer",
+        "independent",
+        "mirror",
+        "guardian",
+        "standard",
+        "post",
+        "herald",
+        "sun",
+        "samaritans",
+        "mind",
+        "police",
+        "shelter",
+        "refuge",
+        "council",
+        "nhs",
+    ]
 )
 
 
@@ -362,9 +426,7 @@ def _kept(text: str, start: int, end: int, kind: str, source: int, kept: list[tu
         return False
     if kind != "ORG" or source > 1:
         return True
-    return not all(
-        start < a and b <= end and text[a:b].lower() in NATIONAL_SUFFIXES for a, b in overlapping
-    )
+    return not all(start < a and b <= end and text[a:b].lower() in NATIONAL_SUFFIXES for a, b in overlapping)
 
 
 def _overlaps_any(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:

@@ -53,7 +53,17 @@ def place_names() -> frozenset[str]:
 
 # Welsh initial mutations: after "i", "o", "yng", "ym", "a" and others a place's first letters
 # change ("Caerdydd" -> "i Gaerdydd", "yng Nghaerdydd", "a Chaerdydd").
-_SOFT = (("ll", "l"), ("rh", "r"), ("c", "g"), ("p", "b"), ("t", "d"), ("b", "f"), ("d", "dd"), ("m", "f"), ("g", ""))
+_SOFT = (
+    ("ll", "l"),
+    ("rh", "r"),
+    ("c", "g"),
+    ("p", "b"),
+    ("t", "d"),
+    ("b", "f"),
+    ("d", "dd"),
+    ("m", "f"),
+    ("g", ""),
+)
 _NASAL = (("c", "ngh"), ("p", "mh"), ("t", "nh"), ("g", "ng"), ("b", "m"), ("d", "n"))
 _ASPIRATE = (("c", "ch"), ("p", "ph"), ("t", "th"))
 
@@ -146,8 +156,28 @@ def _followed_by_name_cue(token: Token) -> bool:
 
 # Words after a place that make it a workplace: "the hull office", "hanley team".
 WORKPLACE_NOUNS = frozenset(
-    "office offices team teams pdu ap hub patch nick court courts mags prison probation jobcentre cluster "
-    "estate centre hostel custody".split()
+    [
+        "office",
+        "offices",
+        "team",
+        "teams",
+        "pdu",
+        "ap",
+        "hub",
+        "patch",
+        "nick",
+        "court",
+        "courts",
+        "mags",
+        "prison",
+        "probation",
+        "jobcentre",
+        "cluster",
+        "estate",
+        "centre",
+        "hostel",
+        "custody",
+    ]
 )
 LOCATIVE = frozenset({"at", "in", "from", "to", "near", "round", "around", "outside", "nr"})
 

@@ -81,11 +81,15 @@ PUBLIC_CONTEXT = [
     re.compile(rf"\b({_PERSON})\s*,\s*(?i:{_PUBLIC_OF})"),
     re.compile(rf"\b(?i:the\s+)?(?:MP|MSP|MLA|MS|AM|MEP)\s+for\s+(?:[A-Z][a-z]+\s*){{1,3}},?\s+({_PERSON})"),
     re.compile(rf"\b(?:Professor|Prof\.?)\s+((?:{_NAME})(?:\s+(?:{_NAME})){{0,2}})"),
-    re.compile(rf"\b(?i:writing\s+in|wrote\s+in|told|speaking\s+to|in\s+an\s+interview\s+with)\s+(?:the\s+)?"
-               rf"(?:[A-Z][a-z]+\s*){{1,3}},\s+({_PERSON})"),
+    re.compile(
+        rf"\b(?i:writing\s+in|wrote\s+in|told|speaking\s+to|in\s+an\s+interview\s+with)\s+(?:the\s+)?"
+        rf"(?:[A-Z][a-z]+\s*){{1,3}},\s+({_PERSON})"
+    ),
     re.compile(rf"\b({_PERSON}),?\s+(?i:writing\s+in|wrote\s+in|who\s+writes\s+for|of\s+the\s+University)\b"),
-    re.compile(rf"\b(?:the\s+)?((?:{_NAME})(?:\s+(?:{_NAME}))?)\s+(?:Review|Report|Inquiry|review|report|inquiry)\b"
-               rf"(?<!\bmy\s)"),
+    re.compile(
+        rf"\b(?:the\s+)?((?:{_NAME})(?:\s+(?:{_NAME}))?)\s+(?:Review|Report|Inquiry|review|report|inquiry)\b"
+        rf"(?<!\bmy\s)"
+    ),
     # A citation: "Doe (2019)", "Doe and Roe (2021)", "Doe et al."
     re.compile(rf"\b((?:{_NAME})(?:\s+(?:and|&)\s+(?:{_NAME}))?)\s+(?:\((?:19|20)\d\d\)|et\s+al\b)"),
     # Peers and honours: "Baroness Jane Doe", "Lord Doe", "Dame Jane Doe".
@@ -113,9 +117,13 @@ PUBLIC_CONTEXT = [
         rf"Inspector|Mayor|Chief\s+Constable)\b"
     ),
     # A university is a public institution: "Cardiff University", "the University of Anytown".
-    re.compile(r"\b((?:[A-Z][a-z]+\s+){1,3}University|University\s+of\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\b"),
+    re.compile(
+        r"\b((?:[A-Z][a-z]+\s+){1,3}University|University\s+of\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\b"
+    ),
     # A constituency after "MP for": "the MP for Anytown North".
-    re.compile(r"\b(?:MP|MSP|MLA|MS|AM)\s+for\s+((?:[A-Z][a-z]+)(?:[\s-]+(?:and\s+|upon\s+|on\s+)?[A-Z][a-z]+){0,3})"),
+    re.compile(
+        r"\b(?:MP|MSP|MLA|MS|AM)\s+for\s+((?:[A-Z][a-z]+)(?:[\s-]+(?:and\s+|upon\s+|on\s+)?[A-Z][a-z]+){0,3})"
+    ),
 ]
 
 

@@ -79,8 +79,14 @@ def base_model_name() -> str:
     return model_name()
 
 
-def _use_tuned_ner() -> bool:
-    return os.environ.get("TESTIMONY_NER", "tuned") != "base" and (TUNED_NER / "model").exists()
+def _tuned_ner() -> Path | None:
+    """The tuned recogniser to load: TESTIMONY_NER=base for none, a directory to try other
+    weights (make model's checkpoints), otherwise nlp/data/ner when it exists."""
+    chosen = os.environ.get("TESTIMONY_NER", "")
+    if chosen == "base":
+        return None
+    path = Path(chosen) if chosen else TUNED_NER
+    return path if (path / "model").exists() else None
 
 
 @functools.cache
@@ -94,13 +100,13 @@ def _installed_default() -> str:
 
 def get() -> Language:
     name = model_name()
-    tuned = _use_tuned_ner()
-    key = f"{name}+tuned" if tuned else name
+    tuned = _tuned_ner()
+    key = f"{name}+{tuned}" if tuned else name
     with _lock:
         if key not in _loaded:
             loaded = spacy.load(name, disable=list(DISABLED))
             if tuned:
-                loaded.get_pipe("ner").from_disk(TUNED_NER)
+                loaded.get_pipe("ner").from_disk(tuned)  # type: ignore[attr-defined]
             loaded.tokenizer = BoundedTokenizer(loaded.tokenizer)
             _loaded[key] = loaded
         return _loaded[key]

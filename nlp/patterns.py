@@ -41,7 +41,9 @@ _HOLIDAY = (
 # A day and month with no year ("on 5/4", "w/c 13/05") reads as a date only after a word that
 # introduces one, or inside a range; "24/7" and "3/4 of the team" stay.
 _DAY_MONTH = r"(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?![/\d])"
-_DATE_CUE = r"(?:on|w/c|wc|w/b|from|until|till|by|dated|due|since|before|after|of|for|starting|ending|between)"
+_DATE_CUE = (
+    r"(?:on|w/c|wc|w/b|from|until|till|by|dated|due|since|before|after|of|for|starting|ending|between)"
+)
 # After "3/4" or "2/3" these make it a share, not a date: "3/4 of the team", "7/10 days".
 _NOT_DAY_MONTH_AFTER = (
     r"of|th|ths|rds|days?|hrs?|hours?|weeks?|months?|years?|staff|cases|people|marks?|points?|"
@@ -69,7 +71,9 @@ CONTACT_PATTERNS = [
     # and "@9.30" (times) are not handles.
     # Any other web address with a path: "linktr.ee/someone", "ko-fi.com/someone".
     re.compile(r"(?<![\w@./-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}/[\w@.%~+-]+[\w/]*", re.I),
-    re.compile(r"(?<![\w@.])@(?=[A-Za-z0-9_.]{0,30}[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?"),
+    re.compile(
+        r"(?<![\w@.])@(?=[A-Za-z0-9_.]{0,30}[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?"
+    ),
     re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,}"),  # Reddit user
     # Addresses spelt out to dodge scrapers: "jo.bloggs [at] gmail [dot] com".
     re.compile(
@@ -150,7 +154,9 @@ ID_PATTERNS = [
 
 # Police collar and shoulder numbers with a force's letters: "collar LE 4471".
 ID_PATTERNS.append(
-    re.compile(r"\b(?:collar|shoulder|epaulette|badge)\s*(?:no\.?|number|#)?\s*:?\s*([A-Z]{1,3}\s?\d{2,6})\b", re.I)
+    re.compile(
+        r"\b(?:collar|shoulder|epaulette|badge)\s*(?:no\.?|number|#)?\s*:?\s*([A-Z]{1,3}\s?\d{2,6})\b", re.I
+    )
 )
 
 # Postcodes: SW1A 1AA, M1 1AE, LS1 4DY. A postcode is a place (shown as [place]), found by its
@@ -183,7 +189,9 @@ DATE_PATTERNS = [
     re.compile(
         rf"(?<=\bthe\s)(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?!\s*(?:-\s*)?{_NOT_A_DAY}\b){_TIME}?", re.I
     ),
-    re.compile(rf"(?:\b{_WELSH_DAYS},?\s+)?\b\d{{1,2}}(?:af|ed|fed|ydd|eg)?\s+{_WELSH_MONTHS}\b(?:\s+\d{{4}})?"),
+    re.compile(
+        rf"(?:\b{_WELSH_DAYS},?\s+)?\b\d{{1,2}}(?:af|ed|fed|ydd|eg)?\s+{_WELSH_MONTHS}\b(?:\s+\d{{4}})?"
+    ),
     # A day and month in a log or list line with no cue word ("callout 18/01", "seen 10/3"): a
     # valid day and month, not a score, a share or "24/7".
     re.compile(rf"(?<![\w/.£$-])(?!24/7\b){_DAY_MONTH}(?!\s*(?:{_NOT_DAY_MONTH_AFTER})\b)(?![.,]\d){_TIME}?"),
@@ -193,7 +201,8 @@ _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|until|till|and)\s*", re.I)
 
 
 # Links to public bodies' and the press's pages point at an article, not at a person: kept.
-PUBLIC_HOSTS = tuple(d for d in PUBLIC_DOMAINS if d not in EMAIL_PROVIDERS) + (
+PUBLIC_HOSTS = (
+    *tuple(d for d in PUBLIC_DOMAINS if d not in EMAIL_PROVIDERS),
     "independent.co.uk",
     "telegraph.co.uk",
     "thetimes.co.uk",

@@ -28,7 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = [ROOT / "bench" / "corpora" / "dev" / "dev.jsonl", ROOT / "bench" / "corpora" / "dev" / "dev_informal.jsonl"]
+CORPORA = [
+    ROOT / "bench" / "corpora" / "dev" / "dev.jsonl",
+    ROOT / "bench" / "corpora" / "dev" / "dev_informal.jsonl",
+]
 OUT = Path(__file__).parent / "data" / "ner"
 SEED = 1913
 COPIES = 10  # copies of each text, each with fresh stand-ins
@@ -40,16 +43,107 @@ LOWER_NAMES = 0.2  # share of copies with only the names in lowercase
 WORDED = 0.25  # share of first names drawn from those that are also words
 LABELS = {"PERSON": "PERSON", "PLACE": "GPE", "ORG": "ORG"}
 MARK = re.compile(r"\[\[(PERSON|PLACE|ORG|CONTACT|ID|DATE):([^\]]+)\]\]|\{\{KEEP:([^}]+)\}\}")
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "big", "little", "young", "old", "the", "pc", "ds", "dc", "di"}
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "sir",
+    "dame",
+    "big",
+    "little",
+    "young",
+    "old",
+    "the",
+    "pc",
+    "ds",
+    "dc",
+    "di",
+}
 # Words inside place and organisation names that say what kind of place it is: kept as they are.
 GENERIC = {
-    "hmp", "yoi", "road", "street", "lane", "avenue", "close", "way", "drive", "court", "crown", "magistrates",
-    "mags", "county", "office", "centre", "center", "house", "hostel", "ap", "pdu", "team", "unit", "hub",
-    "station", "police", "hospital", "prison", "park", "estate", "crc", "trust", "project", "charity", "group",
-    "foundation", "association", "services", "service", "network", "foodbank", "food", "bank", "club",
-    "hospice", "ltd", "the", "and", "of", "&", "reporting", "probation", "approved", "premises", "sheriff",
-    "youth", "family", "iom", "yot", "cafe", "café", "pub", "inn", "arms", "head", "square", "gardens", "place",
-    "north", "south", "east", "west", "upper", "lower", "st", "saint", "flat", "unit", "floor", "new", "old",
+    "hmp",
+    "yoi",
+    "road",
+    "street",
+    "lane",
+    "avenue",
+    "close",
+    "way",
+    "drive",
+    "court",
+    "crown",
+    "magistrates",
+    "mags",
+    "county",
+    "office",
+    "centre",
+    "center",
+    "house",
+    "hostel",
+    "ap",
+    "pdu",
+    "team",
+    "unit",
+    "hub",
+    "station",
+    "police",
+    "hospital",
+    "prison",
+    "park",
+    "estate",
+    "crc",
+    "trust",
+    "project",
+    "charity",
+    "group",
+    "foundation",
+    "association",
+    "services",
+    "service",
+    "network",
+    "foodbank",
+    "food",
+    "bank",
+    "club",
+    "hospice",
+    "ltd",
+    "the",
+    "and",
+    "of",
+    "&",
+    "reporting",
+    "probation",
+    "approved",
+    "premises",
+    "sheriff",
+    "youth",
+    "family",
+    "iom",
+    "yot",
+    "cafe",
+    "café",
+    "pub",
+    "inn",
+    "arms",
+    "head",
+    "square",
+    "gardens",
+    "place",
+    "north",
+    "south",
+    "east",
+    "west",
+    "upper",
+    "lower",
+    "st",
+    "saint",
+    "flat",
+    "floor",
+    "new",
+    "old",
 }
 
 
@@ -79,7 +173,7 @@ def _load_lists() -> tuple[list[str], list[str], list[str], list[str]]:
         return sorted(w for w in lexicon.load_list(file) if re.fullmatch(r"[a-zà-ÿ'’-]{3,}", w))
 
     places = sorted(
-        (lexicon.load_list("places.txt") | lexicon.load_list("areas.txt") | lexicon.load_list("prisons.txt"))
+        lexicon.load_list("places.txt") | lexicon.load_list("areas.txt") | lexicon.load_list("prisons.txt")
     )
     forenames = names("forenames.txt")
     # First names that are also English words ("Grace", "Storm", "Rich"): the model must learn
@@ -100,7 +194,12 @@ def _shape(template: str, word: str) -> str:
 
 class Replacer:
     def __init__(
-        self, rng: random.Random, forenames: list[str], surnames: list[str], places: list[str], worded: list[str]
+        self,
+        rng: random.Random,
+        forenames: list[str],
+        surnames: list[str],
+        places: list[str],
+        worded: list[str],
     ):
         self.rng, self.forenames, self.surnames, self.places = rng, forenames, surnames, places
         self.worded = worded
@@ -180,7 +279,7 @@ def _copies(
 
 
 def examples() -> list[tuple[str, list[tuple[int, int, str]]]]:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - seeded augmentation, not a secret
     lists = _load_lists()
     found: list[tuple[str, list[tuple[int, int, str]]]] = []
     for path in CORPORA:
@@ -201,7 +300,7 @@ def train(out: Path = OUT, *, checkpoints: bool = False) -> None:
     fix_random_seed(SEED)
     nlp = spacy.load(model.base_model_name(), exclude=["parser", "attribute_ruler", "lemmatizer", "senter"])
     data = examples()
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - seeded shuffling, not a secret
     batches: list[Example] = []
     for text, entities in data:
         doc = nlp.make_doc(text)
@@ -219,10 +318,10 @@ def train(out: Path = OUT, *, checkpoints: bool = False) -> None:
                 nlp.update(batch, drop=DROPOUT, sgd=optimizer, losses=losses)
             print(f"epoch {epoch + 1}/{EPOCHS}: loss {losses.get('ner', 0.0):.1f}", file=sys.stderr)
             if checkpoints:
-                nlp.get_pipe("ner").to_disk(out.parent / f"{out.name}-epoch{epoch + 1}")
+                nlp.get_pipe("ner").to_disk(out.parent / f"{out.name}-epoch{epoch + 1}")  # type: ignore[attr-defined]
     if out.exists():
         shutil.rmtree(out)
-    nlp.get_pipe("ner").to_disk(out)
+    nlp.get_pipe("ner").to_disk(out)  # type: ignore[attr-defined]
     print(f"wrote {out}", file=sys.stderr)
 
 

@@ -170,7 +170,9 @@ def test_warnings_rechecked_against_a_moderators_draft() -> None:
     open_shift = next(c for c in checks if c.caution.quote == "on nights")
     assert draft[open_shift.caution.start : open_shift.caution.end] == "on nights"
     assert any(c.new and c.caution.kind == "team_size" for c in checks)
-    assert [c.status for c in nlp.recheck_warnings(warnings, "Nothing here.")] == [nlp.RESOLVED] * len(warnings)
+    assert [c.status for c in nlp.recheck_warnings(warnings, "Nothing here.")] == [nlp.RESOLVED] * len(
+        warnings
+    )
 
 
 def test_warnings_stored_before_quotes_existed_still_load() -> None:
