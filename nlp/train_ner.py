@@ -290,7 +290,11 @@ def examples() -> list[tuple[str, list[tuple[int, int, str]]]]:
     return found
 
 
-def train(out: Path = OUT, *, checkpoints: bool = False) -> None:
+def train(
+    out: Path = OUT, *, checkpoints: bool = False, epochs: int = EPOCHS, limit: int | None = None
+) -> None:
+    """Train and write the recogniser to `out`. `epochs` and `limit` (the first N training texts)
+    exist for the tests, which check on a few texts that two runs give the same weights."""
     import spacy
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
@@ -299,7 +303,7 @@ def train(out: Path = OUT, *, checkpoints: bool = False) -> None:
 
     fix_random_seed(SEED)
     nlp = spacy.load(model.base_model_name(), exclude=["parser", "attribute_ruler", "lemmatizer", "senter"])
-    data = examples()
+    data = examples()[:limit]
     rng = random.Random(SEED)  # noqa: S311 - seeded shuffling, not a secret
     batches: list[Example] = []
     for text, entities in data:
@@ -311,12 +315,12 @@ def train(out: Path = OUT, *, checkpoints: bool = False) -> None:
     print(f"{len(batches)} training texts", file=sys.stderr)
     with nlp.select_pipes(enable=["ner"]):
         optimizer = nlp.resume_training()
-        for epoch in range(EPOCHS):
+        for epoch in range(epochs):
             rng.shuffle(batches)
             losses: dict[str, float] = {}
             for batch in minibatch(batches, size=BATCH):
                 nlp.update(batch, drop=DROPOUT, sgd=optimizer, losses=losses)
-            print(f"epoch {epoch + 1}/{EPOCHS}: loss {losses.get('ner', 0.0):.1f}", file=sys.stderr)
+            print(f"epoch {epoch + 1}/{epochs}: loss {losses.get('ner', 0.0):.1f}", file=sys.stderr)
             if checkpoints:
                 nlp.get_pipe("ner").to_disk(out.parent / f"{out.name}-epoch{epoch + 1}")  # type: ignore[attr-defined]
     if out.exists():
