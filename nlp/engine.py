@@ -130,8 +130,67 @@ def _entities(doc: Doc) -> Iterable[tuple[int, int, str]]:
         start = ent.start_char
         for line in ent.text.split("\n"):
             if line.strip():
-                yield start, start + len(line), kind
+                yield from _split_at_lowercase(line, start, kind)
             start += len(line) + 1
+
+
+_LOWER_WORD = re.compile(r"(?<=\s)[a-z][a-z'’]*(?=\s)")
+_PARTICLES = frozenset(
+    [
+        "ap",
+        "ab",
+        "ferch",
+        "verch",
+        "ní",
+        "nic",
+        "mac",
+        "ó",
+        "ua",
+        "uí",
+        "van",
+        "der",
+        "den",
+        "von",
+        "de",
+        "da",
+        "di",
+        "du",
+        "del",
+        "della",
+        "bin",
+        "bint",
+        "ibn",
+        "al",
+        "el",
+        "le",
+        "la",
+        "of",
+        "and",
+        "upon",
+        "on",
+        "super",
+        "under",
+    ]
+)
+
+
+def _split_at_lowercase(surface: str, start: int, kind: str) -> Iterable[tuple[int, int, str]]:
+    """In text that capitalises its names, a lowercase word inside an entity is where two names
+    meet ("Dr Nkechi Obi met Ruth Kaye"): split there. Lowercase text, and the particles and
+    connectors inside names and places ("ap", "upon", "of"), are left whole."""
+    if surface.islower():
+        yield start, start + len(surface), kind
+        return
+    position = 0
+    for word in _LOWER_WORD.finditer(surface):
+        if word.group() in _PARTICLES:
+            continue
+        piece = surface[position : word.start()]
+        if piece.strip():
+            yield start + position, start + position + len(piece.rstrip()), kind
+        position = word.end() + 1
+    if surface[position:].strip():
+        yield start + position, start + len(surface), kind
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -375,3 +375,15 @@ def test_context_find_keeps_names_on_one_line() -> None:
     text = "Chair: DI Wystan Hollinrake\nPresent: nobody"
     found = [text[a:b] for a, b, _k in context.find(text, model.get())]
     assert all("\n" not in f for f in found)
+
+
+def test_a_model_entity_running_over_two_names_is_split_at_the_verb() -> None:
+    from nlp.engine import _split_at_lowercase
+
+    text = "Dr Wystan Hollinrake met Ferelith Quennell"
+    parts = [text[a:b] for a, b, _k in _split_at_lowercase(text, 0, "PERSON")]
+    assert parts == ["Dr Wystan Hollinrake", "Ferelith Quennell"]
+    place = "Newcastle upon Tregaron"
+    assert [place[a:b] for a, b, _k in _split_at_lowercase(place, 0, "GPE")] == [place]
+    lower = "wystan hollinrake"
+    assert [lower[a:b] for a, b, _k in _split_at_lowercase(lower, 0, "PERSON")] == [lower]
