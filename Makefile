@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt re
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv axe run serve test bench lint requirements clean
+.PHONY: venv axe run serve test bench model lint requirements clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,12 @@ node_modules/.package-lock.json: package-lock.json
 
 bench: venv
 	@set -e; for script in bench/*.sh; do bash "$$script"; done
+
+# Rebuild the redactor's fine-tuned entity recogniser (nlp/data/ner/, committed) from the dev
+# corpora and gazetteers in the repository; seeded, nothing downloaded. Slow: about half an hour
+# on two cores.
+model: venv
+	TESTIMONY_NER=base $(BIN)/python -m nlp.train_ner
 
 lint: venv
 	$(BIN)/ruff check .

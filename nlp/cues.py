@@ -151,9 +151,23 @@ WORKPLACE = frozenset(
         "legal",
         "comms",
         "business",
+        "duty",
+        "nights",
+        "days",
+        "lates",
+        "earlies",
+        "visits",
+        "induction",
+        "programmes",
+        "courts",
+        "custody",
     }
 )
 WORKPLACE_PREPOSITIONS = frozenset({"on", "from", "in", "at"})
+TEAM_WORDS = frozenset(
+    {"wing", "desk", "office", "team", "unit", "department", "dept", "landing", "gate", "hub"}
+)
+WHO_NOT_A_NAME_TAGS = frozenset({"MD", "IN", "DT", "PRP", "CC", "RB", "WDT", "WP"})
 # After "Heather who ...", "Amber and I ...": a first name opening a sentence is a person.
 OPENING_CUES = frozenset({"who", "whose"})
 PLACE_NOUNS = frozenset(
@@ -213,6 +227,7 @@ SUBJECT_WORDS = frozenset({"who", "whose", "has", "had", "is", "was", "said", "s
 
 def find(doc: Doc) -> Iterator[Found]:
     yield from _people(doc)
+    yield from _capitalised_in_workplace(doc)
     yield from _places_after_nouns(doc)
 
 
@@ -236,6 +251,36 @@ def unknown_subjects(doc: Doc, nlp: Language) -> Iterator[Found]:
             yield token.idx, token.idx + len(token.text), "PERSON"
 
 
+LOWERCASE_SUBJECT_VERBS = frozenset(
+    [
+        "is",
+        "was",
+        "'s",
+        "’s",
+        "has",
+        "had",
+        "says",
+        "said",
+        "shows",
+        "showed",
+        "does",
+        "did",
+        "went",
+        "got",
+        "gave",
+        "told",
+        "asked",
+        "rang",
+        "emailed",
+        "wants",
+        "needs",
+        "thinks",
+        "knows",
+        "reckons",
+        "left",
+        "started",
+    ]
+)
 # Where a clause ends after a name: "supervision with rowan.", "went to jess, who".
 CLAUSE_END = frozenset({".", ",", ";", ":", "!", "?", "who", "and", "but", ")", ""})
 
@@ -261,9 +306,22 @@ def _people(doc: Doc) -> Iterator[Found]:
             # "Patience on reception", "will from estates"
             or (after in WORKPLACE_PREPOSITIONS and after2 in WORKPLACE and _workplace_follows(doc, i))
             # "Heather who ran it", "Amber and I"
-            or (after in OPENING_CUES and (token.text.istitle() or _nameable(token)))
+            # "who" after a word makes it a noun whatever the tagger says ("primrose who covers")
+            or (after in OPENING_CUES and (token.text.istitle() or token.tag_ not in WHO_NOT_A_NAME_TAGS))
             or (after == "and" and after2 in {"i", "me"} and (token.text.istitle() or _nameable(token)))
         )
+        if (
+            not cued
+            and token.is_lower
+            and after in LOWERCASE_SUBJECT_VERBS
+            and gazetteer.starts_sentence(token)
+            and token.tag_ not in WHO_NOT_A_NAME_TAGS
+        ):
+            # "grace is the only one who", "bryony is lovely": in a text typed in lowercase, a first
+            # name opening a sentence before a verb is the sentence's subject, a person.
+            if lowercase_writer is None:
+                lowercase_writer = _typed_in_lowercase(doc)
+            cued = lowercase_writer
         if not cued and token.is_lower and before in {"with", "to", "from", "by"} and after in CLAUSE_END:
             # "my supervision with rowan." in a text typed in lowercase: a first name ending a
             # clause after a preposition. Only for such writers: "with grace." is rare in them.
@@ -274,12 +332,54 @@ def _people(doc: Doc) -> Iterator[Found]:
             yield token.idx, token.idx + len(token.text), "PERSON"
 
 
+def _capitalised_in_workplace(doc: Doc) -> Iterator[Found]:
+    """ "Said on reception said", "Heron on nights", "Scouse on duty": a capitalised word that is no
+    first name, placed in the workplace by the words after it, is someone's name or nickname,
+    even if it is also a word. Weekdays, months, jargon and department names are not."""
+    for token in doc:
+        i = token.i
+        if (
+            not token.text.istitle()
+            or len(token.text) < 3
+            or not token.is_alpha
+            or token.lower_ in gazetteer.forenames()
+            or token.lower_ in lexicon.MONTHS_AND_DAYS
+            or token.lower_ in WORKPLACE
+            or lexicon.is_jargon(token.text)
+            or _word(doc, i - 1) in {"the", "a", "an", "our", "my", "their", "his", "her", "in", "on", "at"}
+        ):
+            continue
+        after, after2 = _word(doc, i + 1), _word(doc, i + 2)
+        person_verb = _word(doc, i - 1) in {
+            "ask",
+            "asked",
+            "told",
+            "tell",
+            "ring",
+            "rang",
+            "thank",
+            "thanked",
+        }
+        placed = after in {"on", "in", "from"} and after2 in WORKPLACE - {
+            "the",
+            "our",
+            "my",
+            "their",
+            "his",
+            "her",
+        }
+        asked = person_verb and not gazetteer.starts_sentence(token)
+        if (placed or asked) and token.lower_ not in gazetteer.place_names():
+            yield token.idx, token.idx + len(token.text), "PERSON"
+
+
 def _workplace_follows(doc: Doc, i: int) -> bool:
     """ "X on reception", "X from HR", "X in the admin team": the phrase after a first name places
     a person in the workplace. "the" and possessives need a workplace word next ("from the wing")."""
     after2 = _word(doc, i + 2)
     if after2 in {"the", "our", "my", "their", "his", "her"}:
-        return _word(doc, i + 3) in WORKPLACE | {"wing", "desk", "office", "team", "unit"}
+        # "from the wing", "on the court team", "in the people team"
+        return _word(doc, i + 3) in WORKPLACE | TEAM_WORDS or _word(doc, i + 4) in TEAM_WORDS
     # The first name must not be a verb here ("will in admin" is odd; "hope in admin" is not a name)
     return doc[i].text.istitle() or doc[i].tag_ not in NOT_A_NAME_TAGS
 

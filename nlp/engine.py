@@ -3,6 +3,7 @@
 Layers, each in its own module, in order of trust when they disagree on a kind:
   patterns.py   contact details, identifiers, exact dates (rules; never missed by chance)
   context.py    names and places found by the words around them (roles, titles, institutions)
+  shapes.py     names found by the shape of a line (rotas, forms, lists, chat exports, sign-offs)
   cues.py       first names treated as people by the tagged text ("the duty PO is joy")
   gazetteer.py  first names, surnames, UK places and prisons, with case and context checks
   model.py      spaCy's named entities (PERSON, GPE/LOC/FAC, ORG); tags.py tags only where needed
@@ -21,7 +22,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, tags, themes
+from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, shapes, tags, themes
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -57,25 +58,41 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
 
 def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Redaction:
     kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
-    candidates = [Candidate(s, e, k) for s, e, k in patterns.find(text)]
-    found = [(*hit, 1) for hit in context.find(text)]
+    exact = patterns.find_exact(text)
+    candidates = [Candidate(s, e, k) for s, e, k in exact]
+    found = [(*hit, 1) for hit in context.find(text, nlp)]
+    found += [(*hit, 0) for hit in context.find_checked(text, nlp)]
+    # A line's shape is checked in shapes.py, so its finds may be ordinary words ("Lark").
+    found += [(*hit, 0) for hit in shapes.find(text, nlp, exact)]
     found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
     found += [(*hit, 3) for hit in cues.unknown_subjects(doc, nlp)]
+    exact_ranges = [(s, e) for s, e, _k in exact]
     for start, end, kind, source in found:
         if source == 3:
             start = _skip_leading_words(text, start, end, nlp, ordinary_too=kind == "PERSON")
+        start, end = _outside_exact(start, end, exact_ranges)
         start, end = _trim(text, start, end)
-        if end <= start or _overlaps_any(start, end, kept):
+        if source == 3:
+            trimmed_start, trimmed_end = _trim_numbers(text, start, end)
+            if kind == "PERSON" and trimmed_end < end:
+                continue  # "Max 2", "Room 6": nobody's name has a number after it
+            start, end = trimmed_start, trimmed_end
+            if _model_noise(text, start, end, kind, nlp):
+                continue
+        if end <= start or _weekday(text[start:end]) or _kept(text, start, end, kind, source, kept):
+            continue
+        if _month_after_preposition(text, start, end):
             continue
         # Gazetteer hits have passed their own checks of case and context; model and rule hits
         # are filtered for plainly ordinary words here.
-        if source != 2 and not _plausible(text[start:end], nlp, cued=source == 1):
+        if source in (1, 3) and not _plausible(text[start:end], nlp, cued=source == 1):
             continue
         if source == 3 and _opening_word(text, start, end, nlp):
             continue
-        candidates.append(Candidate(start, end, kind, source))
+        candidates.append(Candidate(start, end, kind, max(source, 1)))
+    candidates = [_with_first_name_before(text, c) for c in candidates]
     candidates += _other_mentions(text, candidates, kept, nlp)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
@@ -88,15 +105,98 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     )
 
 
+def _outside_exact(start: int, end: int, exact: list[tuple[int, int]]) -> tuple[int, int]:
+    """A name found by a rule or the model that runs into a date or contact ("07:43 - Gosia"
+    read whole by the model) keeps only its part outside the exact span, so each part gets its
+    own kind; a name wholly inside one is left to the exact span."""
+    for e_start, e_end in exact:
+        if start < e_end and e_start < end and not (e_start <= start and end <= e_end):
+            if e_start <= start:
+                start = e_end
+            elif end <= e_end or e_start - start >= end - e_end:
+                end = e_start
+            else:
+                start = e_end
+    return start, end
+
+
 def _entities(doc: Doc) -> Iterable[tuple[int, int, str]]:
+    """The model's entities, each split at line breaks: a name never runs across a line of a
+    list ("ring back Fri\nJK")."""
     for ent in doc.ents:
         kind = ENTITY_KINDS.get(ent.label_)
-        if kind:
-            yield ent.start_char, ent.end_char, kind
+        if not kind:
+            continue
+        start = ent.start_char
+        for line in ent.text.split("\n"):
+            if line.strip():
+                yield from _split_at_lowercase(line, start, kind)
+            start += len(line) + 1
+
+
+_LOWER_WORD = re.compile(r"(?<=\s)[a-z][a-z'’]*(?=\s)")
+_PARTICLES = frozenset(
+    [
+        "ap",
+        "ab",
+        "ferch",
+        "verch",
+        "ní",
+        "nic",
+        "mac",
+        "ó",
+        "ua",
+        "uí",
+        "van",
+        "der",
+        "den",
+        "von",
+        "de",
+        "da",
+        "di",
+        "du",
+        "del",
+        "della",
+        "bin",
+        "bint",
+        "ibn",
+        "al",
+        "el",
+        "le",
+        "la",
+        "of",
+        "and",
+        "upon",
+        "on",
+        "super",
+        "under",
+    ]
+)
+
+
+def _split_at_lowercase(surface: str, start: int, kind: str) -> Iterable[tuple[int, int, str]]:
+    """In text that capitalises its names, a lowercase word inside an entity is where two names
+    meet ("Dr Nkechi Obi met Ruth Kaye"): split there. Lowercase text, and the particles and
+    connectors inside names and places ("ap", "upon", "of"), are left whole."""
+    if surface.islower():
+        yield start, start + len(surface), kind
+        return
+    position = 0
+    for word in _LOWER_WORD.finditer(surface):
+        if word.group() in _PARTICLES:
+            continue
+        piece = surface[position : word.start()]
+        if piece.strip():
+            yield start + position, start + position + len(piece.rstrip()), kind
+        position = word.end() + 1
+    if surface[position:].strip():
+        yield start + position, start + len(surface), kind
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop a leading "the" and a trailing possessive, which are not part of the name."""
+    while start < end and not (text[start].isalnum() or text[start] in "@+("):
+        start += 1
     lowered = text[start:end].lower()
     if lowered.startswith("the "):
         start += 4
@@ -140,14 +240,152 @@ def _plausible(surface: str, nlp: Language, *, cued: bool = False) -> bool:
     """Drop model and rule hits that are plainly not names: jargon, numbers, or nothing but
     ordinary lowercase words ("works", "team"). A first name found by a context cue stays even
     when it is also a word ("my manager kelly", "PO grace"): the cue is what makes it a name."""
-    words = [w for w in surface.replace("-", " ").split() if any(ch.isalpha() for ch in w)]
+    words = [w for w in re.split(r"[\s/-]+", surface) if any(ch.isalpha() for ch in w)]
     if not words or lexicon.is_jargon(surface):
         return False
     if all(lexicon.is_jargon(w) or w.lower() in nlp.Defaults.stop_words for w in words):
         return False  # "Our PDU"
+    if all(w.strip(".,'’").lower() in lexicon.DEMONYMS for w in words):
+        return False  # "Welsh", "Northern Irish"
     if cued and _first_name(words[0]):
         return True
+    if cued and len(words) == 1 and len(words[0]) == 2 and words[0].lower() not in nlp.Defaults.stop_words:
+        return True  # initials after a role, typed in lowercase ("our spo xv says")
+    if not cued and surface.isupper() and all(lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words):
+        return False  # a heading in capitals: "COMPLAINT FORM", "CLOSED"
     return not all(w.islower() and lexicon.is_ordinary(nlp, w.strip(".,'’")) for w in words)
+
+
+WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "weds",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+    ]
+)
+
+
+_LEADING_TIME = re.compile(r"^\d{1,2}[:.]\d{2}\s+")
+_TRAILING_NUMBER = re.compile(r"\s+\d+[A-Za-z]?$")
+
+
+def _trim_numbers(text: str, start: int, end: int) -> tuple[int, int]:
+    """The model takes in a log line's time or a room's number: "09:21 Alarm", "Max 2"."""
+    lead = _LEADING_TIME.match(text[start:end])
+    if lead:
+        start += lead.end()
+    tail = _TRAILING_NUMBER.search(text[start:end])
+    if tail:
+        end = start + tail.start()
+    return start, end
+
+
+DEPARTMENT_ENDINGS = frozenset(
+    {"services", "service", "team", "department", "unit", "office", "ref", "no", "number"}
+)
+
+
+def _model_noise(text: str, start: int, end: int, kind: str, nlp: Language) -> bool:
+    """What the model marks in forms that is no name: a heading in capitals at a line's start
+    ("POOL CAR LOG", "CJSW ALLOCATION"), a form's label ("Complaint ref:", "Guest:"), a
+    department ("Payroll Services"), a single letter ("A/B/C wings"), a code with digits."""
+    surface = text[start:end]
+    words = [w for w in re.split(r"[\s/()&-]+", surface) if w]
+    if not words:
+        return True
+    if kind == "PERSON" and (len(surface) == 1 or any(ch.isdigit() for ch in surface)):
+        return True
+
+    def plain(word: str) -> bool:
+        return (
+            lexicon.is_ordinary(nlp, word)
+            or lexicon.is_jargon(word)
+            or (word.isupper() and len(word) <= 5 and word.lower() not in gazetteer.forenames())
+        )
+
+    if surface.upper() == surface and _starts_line(text, start) and all(plain(w) for w in words):
+        return True
+    if text[end : end + 1] == ":" and all(lexicon.is_ordinary(nlp, w) for w in words):
+        return True
+    return (
+        kind == "ORG"
+        and words[-1].lower() in DEPARTMENT_ENDINGS
+        and all(lexicon.is_ordinary(nlp, w) or lexicon.is_jargon(w) for w in words)
+    )
+
+
+def _starts_line(text: str, start: int) -> bool:
+    before = text[:start]
+    line = before[before.rfind("\n") + 1 :]
+    return not line.strip() or bool(re.fullmatch(r"\s*(?:\d{1,2}[:.]\d{2}\s*)?[-•*]?\s*", line))
+
+
+def _weekday(surface: str) -> bool:
+    """A weekday is never a name or a place ("Fri" in "ring back Fri", "Thu - Storm")."""
+    words = [w.strip(".,'’:").lower() for w in re.split(r"[\s/-]+", surface) if w.strip(".,'’:")]
+    return bool(words) and all(w in WEEKDAYS for w in words)
+
+
+_MONTH_ABBREVIATIONS = frozenset(
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
+_MONTH_PREPOSITIONS = frozenset(
+    [
+        "in",
+        "from",
+        "until",
+        "till",
+        "by",
+        "since",
+        "of",
+        "end",
+        "mid",
+        "early",
+        "late",
+        "before",
+        "after",
+        "next",
+        "last",
+    ]
+)
+
+
+def _month_after_preposition(text: str, start: int, end: int) -> bool:
+    """ "see u all in jan": a lowercase month's abbreviation after a preposition is the month."""
+    surface = text[start:end]
+    if not surface.islower() or surface not in _MONTH_ABBREVIATIONS:
+        return False
+    before = text[:start].split()
+    return bool(before) and before[-1].lower() in _MONTH_PREPOSITIONS
+
+
+_CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+)[ ]$")
+
+
+def _with_first_name_before(text: str, cand: Candidate) -> Candidate:
+    """ "Earnest O'Dowd": a capitalised first name right before a found surname is part of the
+    name, even when it is also a word."""
+    if cand.label != "PERSON":
+        return cand
+    match = _CAPITALISED_WORD.search(text[max(0, cand.start - 30) : cand.start])
+    if match and _first_name(match.group(1)) and not lexicon.is_jargon(match.group(1)):
+        return Candidate(cand.start - len(match.group(0)), cand.end, cand.label, cand.source)
+    return cand
 
 
 def _first_name(word: str) -> bool:
@@ -168,7 +406,8 @@ def _opening_word(text: str, start: int, end: int, nlp: Language) -> bool:
 
 
 def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'“‘")
+    # A log line's time before a word leaves it at the start of its sentence ("09:21 Alarm").
+    before = re.sub(r"\d{1,2}[:.]\d{2}\s*$", "", text[:start].rstrip(" \t\"'“‘")).rstrip(" \t")
     return not before or before[-1] in ".!?\n:;"
 
 
@@ -188,7 +427,10 @@ def _other_mentions(
     lowered = text.lower()
     for surface, origin in surfaces.items():
         needle = surface.lower()
-        if len(needle) < 3:
+        # Two letters are chased only as someone's initials typed alone ("dw" after "our spo dw").
+        if len(needle) < 2 or (
+            len(needle) == 2 and (origin.label != "PERSON" or lexicon.is_ordinary(nlp, needle))
+        ):
             continue
         word_too = not surface.islower() and lexicon.is_ordinary(nlp, surface)
         position = 0
@@ -203,6 +445,47 @@ def _other_mentions(
             if bounded and not _overlaps_any(found, end, kept):
                 extra.append(Candidate(found, end, origin.label, origin.source))
     return extra
+
+
+# Keep-list words that also end a local body's name: "Merseyside CRC", "Lancashire Telegraph",
+# "Leeds Samaritans". The national word is kept alone; with a place before it, the whole is local.
+NATIONAL_SUFFIXES = frozenset(
+    [
+        "crc",
+        "crcs",
+        "telegraph",
+        "times",
+        "mail",
+        "express",
+        "star",
+        "observer",
+        "independent",
+        "mirror",
+        "guardian",
+        "standard",
+        "post",
+        "herald",
+        "sun",
+        "samaritans",
+        "mind",
+        "police",
+        "shelter",
+        "refuge",
+        "council",
+        "nhs",
+    ]
+)
+
+
+def _kept(text: str, start: int, end: int, kind: str, source: int, kept: list[tuple[int, int]]) -> bool:
+    """Does a keep-list mention stop this find? Not when a context rule found a local body
+    whose name ends in a national word after a place (see NATIONAL_SUFFIXES)."""
+    overlapping = [(a, b) for a, b in kept if start < b and a < end]
+    if not overlapping:
+        return False
+    if kind != "ORG" or source > 1:
+        return True
+    return not all(start < a and b <= end and text[a:b].lower() in NATIONAL_SUFFIXES for a, b in overlapping)
 
 
 def _overlaps_any(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
@@ -220,13 +503,35 @@ def _address_join(text: str, left: Candidate, right: Candidate) -> bool:
     )
 
 
+# Particles inside one person's name: "Iwan ap Rhys", "Siobhán Ní Bhriain", "Ahmed bin Said".
+NAME_PARTICLE = re.compile(
+    r"\s+(?:ap|ab|ferch|verch|ní|nic|mac|mc|ó|ua|uí|van|van der|van den|von|de|da|di|du|del|della|"
+    r"bin|bint|ibn|al|el|le|la)\s+",
+    re.I,
+)
+
+
+def _name_join(text: str, left: Candidate, right: Candidate) -> bool:
+    return (
+        left.label == "PERSON"
+        and right.label == "PERSON"
+        and NAME_PARTICLE.fullmatch(text[left.end : right.start]) is not None
+    )
+
+
 def _merge(text: str, candidates: list[Candidate]) -> list[Candidate]:
     """Union overlapping candidates; the merged span takes the most exact kind."""
     merged: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: (c.start, -c.end)):
-        if merged and (cand.start < merged[-1].end or _address_join(text, merged[-1], cand)):
+        if merged and (
+            cand.start < merged[-1].end
+            or _address_join(text, merged[-1], cand)
+            or _name_join(text, merged[-1], cand)
+        ):
             last = merged[-1]
-            best = min(last, cand, key=lambda c: (c.source, PRIORITY[c.label]))
+            # The most trusted layer decides; within a layer the longer find ("Pen-y-bont ar
+            # Ogwr" the place over "Pen" the first name), then the more exact kind.
+            best = min(last, cand, key=lambda c: (c.source, c.start - c.end, PRIORITY[c.label]))
             merged[-1] = Candidate(last.start, max(last.end, cand.end), best.label, best.source)
         else:
             merged.append(cand)

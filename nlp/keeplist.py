@@ -28,31 +28,111 @@ def matcher(nlp: Language, extra: Collection[str] = ()) -> PhraseMatcher:
 def _cached_matcher(nlp: Language, extra: tuple[str, ...]) -> PhraseMatcher:
     phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     terms = builtin_terms() + extra
-    phrase_matcher.add("KEEP", [nlp.make_doc(term) for term in terms])
+    phrase_matcher.add("KEEP", [nlp.make_doc(term) for term in sorted(set(_variants(terms)))])
     return phrase_matcher
+
+
+def _variants(terms: tuple[str, ...]) -> list[str]:
+    """Each term as written, and with "and" and "&" swapped ("HM Courts & Tribunals Service")."""
+    out: list[str] = []
+    for term in terms:
+        out.append(term)
+        if " and " in term:
+            out.append(term.replace(" and ", " & "))
+        if " & " in term:
+            out.append(term.replace(" & ", " and "))
+    return out
+
+
+# A title before a keep-list surname makes it someone else: "Mr Thatcher" on a caseload.
+_PRIVATE_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|mr|mrs|ms|miss)\.?\s+$")
 
 
 def kept_ranges(doc: Doc, phrase_matcher: PhraseMatcher) -> list[tuple[int, int]]:
     """Character ranges of keep-list mentions in the document."""
-    return [(doc[s:e].start_char, doc[s:e].end_char) for _id, s, e in phrase_matcher(doc)]
+    text = doc.text
+    ranges = [(doc[s:e].start_char, doc[s:e].end_char) for _id, s, e in phrase_matcher(doc)]
+    return [(a, b) for a, b in ranges if not _PRIVATE_TITLE.search(text[max(0, a - 6) : a])]
 
 
-_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-_PERSON = rf"(?:(?:Sir|Dame|Lord|Lady|Baroness|Dr)\s+)?{_NAME}(?:\s+{_NAME}){{1,2}}"
+_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|O'[A-Z][a-z]+"
+_PERSON = rf"(?:(?:Sir|Dame|Lord|Lady|Baroness|Dr|Professor|Prof\.?)\s+)?(?:{_NAME})(?:\s+(?:{_NAME})){{1,2}}"
 _ROLE = (
     r"(?:(?:former|then|new|current|shadow)\s+)*(?:Justice Secretary|Secretary of State for Justice|Lord Chancellor|"
-    r"Home Secretary|Prime Minister|(?:Prisons|Probation|Prisons and Probation|Justice) Minister|minister|MP|"
-    r"(?:HM\s+)?Chief Inspector(?: of (?:Probation|Prisons))?|chief inspector|(?:Napo|Unison|GMB|POA|PCS|union)?\s*"
-    r"(?:general secretary|General Secretary|chair|president|national chair)|(?:HMPPS\s+)?(?:chief executive|Chief Executive|"
-    r"director general|Director General)(?: of HMPPS)?)"
+    r"Home Secretary|Prime Minister|(?:Prisons|Probation|Prisons and Probation|Justice) Minister|minister|MP|MSP|MLA|MEP|"
+    r"(?:HM\s+)?Chief Inspector(?: of (?:Probation|Prisons))?|chief inspector|(?:Napo|Unison|GMB|POA|PCS|union|national)\s+(?:chair|president)|"
+    r"(?:Napo|Unison|GMB|POA|PCS|union)?\s*(?:general secretary|General Secretary|national chair)|(?:HMPPS\s+)?(?:chief executive|Chief Executive|"
+    r"director general|Director General)(?: of HMPPS)?|(?:[Mm]ayor|[Cc]hief [Cc]onstable|[Pp]olice and [Cc]rime "
+    r"[Cc]ommissioner|PCC|First Minister|Cabinet Secretary for Justice)(?: of (?:the )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)?|"
+    r"(?:[Jj]ournalist|[Cc]olumnist|[Rr]eporter|[Cc]orrespondent|[Ee]ditor|[Cc]riminologist|[Aa]cademic|"
+    r"[Rr]esearcher|[Aa]uthor))"
 )
 ROLE_BEFORE_NAME = re.compile(rf"\b{_ROLE}\s*,?\s+({_PERSON})")
-NAME_BEFORE_ROLE = re.compile(rf"\b({_PERSON})\s*,?\s+(?:(?:the|who was|who is|then|now)\s+)*{_ROLE}\b")
+NAME_BEFORE_ROLE = re.compile(rf"\b({_PERSON})\s*,?\s+(?:(?:the|who was|who is|then|now|a|an)\s+)*{_ROLE}\b")
+# Public people on no list, known by what the text says of them: "Jane Doe, MP for Anytown",
+# "the MP for Anytown, Jane Doe", "Professor Jane Doe", "writing in the Guardian, Jane Doe",
+# "Jane Doe, chief executive of the Trust", "the Doe Review" (the author of a cited report).
+_PUBLIC_OF = (
+    r"(?:(?:the|a|an|former|then)\s+)*(?:MP|MSP|MLA|MS|AM|MEP|chief executive|chief exec|CEO|director general|"
+    r"general secretary|president|professor|lecturer|reader|editor|commissioner|mayor|spokesperson|"
+    r"spokesman|spokeswoman)\s+(?:of|for|at|in)\s+"
+)
+PUBLIC_CONTEXT = [
+    re.compile(rf"\b({_PERSON})\s*,\s*(?i:{_PUBLIC_OF})"),
+    re.compile(rf"\b(?i:the\s+)?(?:MP|MSP|MLA|MS|AM|MEP)\s+for\s+(?:[A-Z][a-z]+\s*){{1,3}},?\s+({_PERSON})"),
+    re.compile(rf"\b(?:Professor|Prof\.?)\s+((?:{_NAME})(?:\s+(?:{_NAME})){{0,2}})"),
+    re.compile(
+        rf"\b(?i:writing\s+in|wrote\s+in|told|speaking\s+to|in\s+an\s+interview\s+with)\s+(?:the\s+)?"
+        rf"(?:[A-Z][a-z]+\s*){{1,3}},\s+({_PERSON})"
+    ),
+    re.compile(rf"\b({_PERSON}),?\s+(?i:writing\s+in|wrote\s+in|who\s+writes\s+for|of\s+the\s+University)\b"),
+    re.compile(
+        rf"\b(?:the\s+)?((?:{_NAME})(?:\s+(?:{_NAME}))?)\s+(?:Review|Report|Inquiry|review|report|inquiry)\b"
+        rf"(?<!\bmy\s)"
+    ),
+    # A citation: "Doe (2019)", "Doe and Roe (2021)", "Doe et al."
+    re.compile(rf"\b((?:{_NAME})(?:\s+(?:and|&)\s+(?:{_NAME}))?)\s+(?:\((?:19|20)\d\d\)|et\s+al\b)"),
+    # Peers and honours: "Baroness Jane Doe", "Lord Doe", "Dame Jane Doe".
+    re.compile(rf"\b(?:Lord|Baroness|Lady|Sir|Dame)\s+((?:{_NAME})(?:\s+(?:{_NAME})){{0,2}})"),
+    # The head of a named body: "The chief executive of Clinks, Jane Doe, said".
+    re.compile(
+        rf"\b(?i:chief\s+executive|chief\s+exec|ceo|director|chair|president|founder|head)\s+of\s+(?:the\s+)?"
+        rf"(?:[A-Z][\w'’&-]*\s+){{0,4}}[A-Z][\w'’&-]*,\s+({_PERSON})"
+    ),
+    # An author or a public voice: "Jane Doe, who wrote it", "Jane Doe did a piece in the Observer".
+    re.compile(rf"\b({_PERSON}),?\s+who\s+(?:wrote|writes|authored|led|chaired)\b"),
+    re.compile(
+        rf"(?<!\bthe\s)(?<!\bThe\s)\b({_PERSON})\s+(?:did|wrote|has\s+written|had|published|penned)\s+"
+        rf"(?:a|an|the|her|his|their)\s+"
+        rf"(?:\w+\s+)?(?:piece|article|column|report|review|study|book|paper|thread|op-ed)\b"
+    ),
+    # A public office named by its body: "the Domestic Abuse Commissioner, Jane Doe", "the Prisons and
+    # Probation Ombudsman Jane Doe", "Jane Doe, the Victims' Commissioner".
+    re.compile(
+        rf"\b(?:[A-Z][\w'’]*\s+(?:and\s+|&\s+)?){{1,4}}(?:Commissioner|Ombudsman|Inspector|Mayor|Chief\s+Constable)"
+        rf",?\s+({_PERSON})"
+    ),
+    re.compile(
+        rf"\b({_PERSON}),\s+the\s+(?:[A-Z][\w'’]*\s+(?:and\s+|&\s+)?){{0,4}}(?:Commissioner|Ombudsman|"
+        rf"Inspector|Mayor|Chief\s+Constable)\b"
+    ),
+    # A university is a public institution: "Cardiff University", "the University of Anytown".
+    re.compile(
+        r"\b((?:[A-Z][a-z]+\s+){1,3}University|University\s+of\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\b"
+    ),
+    # A constituency after "MP for": "the MP for Anytown North".
+    re.compile(
+        r"\b(?:MP|MSP|MLA|MS|AM)\s+for\s+((?:[A-Z][a-z]+)(?:[\s-]+(?:and\s+|upon\s+|on\s+)?[A-Z][a-z]+){0,3})"
+    ),
+]
 
 
 def public_role_ranges(text: str) -> list[tuple[int, int]]:
-    """Names introduced by a public office ("Justice Secretary Jane Doe", "Jane Doe MP"):
-    holders of public office are accountable under their names."""
+    """Names introduced by a public office ("Justice Secretary Jane Doe", "Jane Doe MP") or by
+    a public role in the text: holders of public office, writers and academics are public and
+    accountable under their names."""
     ranges = [(m.start(1), m.end(1)) for m in ROLE_BEFORE_NAME.finditer(text)]
     ranges += [(m.start(1), m.end(1)) for m in NAME_BEFORE_ROLE.finditer(text)]
+    for pattern in PUBLIC_CONTEXT:
+        ranges += [(m.start(1), m.end(1)) for m in pattern.finditer(text)]
     return ranges

@@ -102,6 +102,10 @@ def is_verb(nlp: Language, word: str) -> bool:
     return word.lower() in _index(nlp, "verb")
 
 
+def is_adjective(nlp: Language, word: str) -> bool:
+    return word.lower() in _index(nlp, "adj")
+
+
 def is_filler(nlp: Language, word: str) -> bool:
     """A stop word or an adverb: never the start of a name ("Later Nkechi Obi", "Then Sarah")."""
     lowered = word.lower()
@@ -112,9 +116,119 @@ def is_proper_noun(tag: str) -> bool:
     return tag in ("NNP", "NNPS")
 
 
+# Contractions typed without the apostrophe, as quick writers do ("ive", "im", "dont").
+CONTRACTIONS = frozenset(
+    [
+        "ive",
+        "im",
+        "id",
+        "ill",
+        "youre",
+        "youve",
+        "theyre",
+        "theyve",
+        "weve",
+        "hes",
+        "shes",
+        "thats",
+        "whats",
+        "wheres",
+        "theres",
+        "dont",
+        "cant",
+        "wont",
+        "didnt",
+        "doesnt",
+        "isnt",
+        "wasnt",
+        "werent",
+        "arent",
+        "hasnt",
+        "havent",
+        "hadnt",
+        "couldnt",
+        "wouldnt",
+        "shouldnt",
+        "aint",
+        "lets",
+        "u",
+        "ur",
+        "r",
+        "ya",
+        "yer",
+        "tbh",
+        "imo",
+        "smh",
+        "lol",
+        "ffs",
+        "omg",
+        "idk",
+        "ngl",
+    ]
+)
+# Nationalities and languages: capitalised, but nobody's name ("Welsh", "Northern Irish").
+DEMONYMS = frozenset(
+    [
+        "welsh",
+        "scottish",
+        "irish",
+        "english",
+        "british",
+        "northern",
+        "polish",
+        "romanian",
+        "lithuanian",
+        "latvian",
+        "albanian",
+        "somali",
+        "kurdish",
+        "sorani",
+        "arabic",
+        "urdu",
+        "punjabi",
+        "bengali",
+        "gujarati",
+        "turkish",
+        "portuguese",
+        "spanish",
+        "french",
+        "italian",
+        "german",
+        "nigerian",
+        "ghanaian",
+        "jamaican",
+        "indian",
+        "pakistani",
+        "bangladeshi",
+        "chinese",
+        "vietnamese",
+        "eritrean",
+        "sudanese",
+        "afghan",
+        "syrian",
+        "iranian",
+        "iraqi",
+        "european",
+        "african",
+        "asian",
+        "caribbean",
+        "muslim",
+        "sikh",
+        "hindu",
+        "christian",
+        "jewish",
+        "catholic",
+        "protestant",
+        "gaelic",
+    ]
+)
+
+
 def is_ordinary(nlp: Language, word: str) -> bool:
     lowered = word.lower().replace("’", "'")
     if lowered in MONTHS_AND_DAYS or "n't" in lowered or lowered.endswith(("'s", "'re", "'ve", "'ll", "'d")):
+        return True
+    if lowered in CONTRACTIONS or lowered in DEMONYMS:
         return True
     known = _ordinary(nlp)
     return lowered in known or any(

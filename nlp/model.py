@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -64,9 +65,28 @@ _lock = threading.Lock()
 _loaded: dict[str, Language] = {}
 
 
+# The entity recogniser fine-tuned for testimony (nlp.train_ner, `make model`), loaded over the
+# base model's own when present. TESTIMONY_NER=base keeps the base model's (for comparison).
+TUNED_NER = Path(__file__).parent / "data" / "ner"
+
+
 def model_name() -> str:
     """TESTIMONY_SPACY_MODEL if set, otherwise the default model or its pinned build."""
     return os.environ.get("TESTIMONY_SPACY_MODEL") or _installed_default()
+
+
+def base_model_name() -> str:
+    return model_name()
+
+
+def _tuned_ner() -> Path | None:
+    """The tuned recogniser to load: TESTIMONY_NER=base for none, a directory to try other
+    weights (make model's checkpoints), otherwise nlp/data/ner when it exists."""
+    chosen = os.environ.get("TESTIMONY_NER", "")
+    if chosen == "base":
+        return None
+    path = Path(chosen) if chosen else TUNED_NER
+    return path if (path / "model").exists() else None
 
 
 @functools.cache
@@ -80,9 +100,13 @@ def _installed_default() -> str:
 
 def get() -> Language:
     name = model_name()
+    tuned = _tuned_ner()
+    key = f"{name}+{tuned}" if tuned else name
     with _lock:
-        if name not in _loaded:
+        if key not in _loaded:
             loaded = spacy.load(name, disable=list(DISABLED))
+            if tuned:
+                loaded.get_pipe("ner").from_disk(tuned)  # type: ignore[attr-defined]
             loaded.tokenizer = BoundedTokenizer(loaded.tokenizer)
-            _loaded[name] = loaded
-        return _loaded[name]
+            _loaded[key] = loaded
+        return _loaded[key]

@@ -23,6 +23,8 @@ class Caution:
     message: str
     start: int | None = None
     end: int | None = None
+    # The words that raised it, so a later draft can be re-checked (nlp.recheck_warnings).
+    quote: str | None = None
 
 
 @dataclass
@@ -65,3 +67,21 @@ def apply_spans(text: str, spans: Sequence[Span]) -> str:
         position = span.end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+DETAIL_REPLACEMENT = "[detail]"
+
+
+def detail_span(text: str, start: int, end: int) -> Span:
+    """The span a moderator strikes as a passage that is not a name or a reference: the kind
+    DETAIL, shown as "[detail]". Spaces at either edge of the selection are left out, so the
+    words around it keep their spacing. ValueError when the selection is empty or outside the text."""
+    if not 0 <= start < end <= len(text):
+        raise ValueError("the passage to strike is outside the text")
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise ValueError("the passage to strike has no words in it")
+    return Span(start, end, "DETAIL", DETAIL_REPLACEMENT)

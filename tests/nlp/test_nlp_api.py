@@ -30,6 +30,10 @@ def test_public_names() -> None:
         "apply_spans",
         "THEMES",
         "KIND_NAMES",
+        "detail_span",
+        "recheck_warnings",
+        "find_warnings",
+        "WarningCheck",
     ):
         assert hasattr(nlp, name)
     assert nlp.KIND_NAMES == {
@@ -39,6 +43,7 @@ def test_public_names() -> None:
         "CONTACT": "contact",
         "ID": "reference",
         "DATE": "date",
+        "DETAIL": "detail",
     }
 
 
@@ -121,3 +126,56 @@ def test_cli_speaks_the_jsonl_contract() -> None:
     assert {"Karl Brennan", "Rotherham", "07700 900 123", "k.brennan@example.org"} <= struck
     assert "HMPPS" in out[0]["redacted"] and "Karl" not in out[0]["redacted"]
     assert out[1] == {"id": "b", "redacted": "Nothing to see.", "spans": []}
+
+
+def test_detail_span_for_a_passage_a_moderator_strikes() -> None:
+    text = "I was the one who found him on the landing that night."
+    start = text.index(" found")
+    span = nlp.detail_span(text, start, text.index(" that night"))
+    assert span.label == "DETAIL" and span.replacement == "[detail]"
+    assert text[span.start : span.end] == "found him on the landing"  # edges' spaces left out
+    assert nlp.apply_spans(text, [span]) == "I was the one who [detail] that night."
+    with pytest.raises(ValueError, match="no words"):
+        nlp.detail_span(text, 1, 2)
+    with pytest.raises(ValueError, match="outside"):
+        nlp.detail_span(text, 10, 999)
+
+
+def test_detail_spans_join_the_engine_spans_and_round_trip() -> None:
+    text = "Ring Wystan Hollinrake on 07700 900 318. I found him on the landing."
+    result = nlp.redact(text)
+    start = text.index("found")
+    spans = sorted([*result.spans, nlp.detail_span(text, start, len(text) - 1)], key=lambda s: s.start)
+    redacted = nlp.apply_spans(text, spans)
+    assert redacted.endswith("I [detail].") and "Hollinrake" not in redacted
+    edited = nlp.Redaction(text, redacted, spans, result.warnings, result.themes)
+    assert nlp.Redaction.from_dict(json.loads(json.dumps(edited.to_dict()))) == edited
+
+
+def test_warnings_rechecked_against_a_moderators_draft() -> None:
+    text = "I'm a band 4 PSO on B wing, on nights, and I've been here since the split. 96 cases."
+    warnings = nlp.redact(text).warnings
+    kinds = {w.kind for w in warnings}
+    assert {"grade", "shift", "service_length", "workload", "combination"} <= kinds
+    assert all(w.quote for w in warnings if w.kind != "combination")
+    draft = "I'm a PSO on nights, and I've been here a long while. Lots of cases. We're a team of four."
+    checks = nlp.recheck_warnings(warnings, draft)
+    status = {(c.caution.kind, c.caution.quote): c.status for c in checks if not c.new}
+    assert status[("shift", "on nights")] == nlp.OPEN
+    assert status[("workload", "96 cases")] == nlp.RESOLVED
+    assert status[("shift", "B wing")] == nlp.RESOLVED
+    assert status[("service_length", "since the split")] == nlp.RESOLVED
+    assert status[("combination", None)] == nlp.OPEN  # still two details about the writer
+    # An open warning points into the draft; a new one the draft raises comes marked new.
+    open_shift = next(c for c in checks if c.caution.quote == "on nights")
+    assert draft[open_shift.caution.start : open_shift.caution.end] == "on nights"
+    assert any(c.new and c.caution.kind == "team_size" for c in checks)
+    assert [c.status for c in nlp.recheck_warnings(warnings, "Nothing here.")] == [nlp.RESOLVED] * len(
+        warnings
+    )
+
+
+def test_warnings_stored_before_quotes_existed_still_load() -> None:
+    old = {"kind": "grade", "message": "m", "start": 0, "end": 4}
+    assert nlp.Caution(**old).quote is None
+    assert nlp.recheck_warnings([nlp.Caution(**old)], "I'm a band 4 PSO")[0].status == nlp.RESOLVED
