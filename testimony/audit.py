@@ -12,11 +12,21 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from testimony.db import db
 from testimony.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest event of the chain: what a backup keeps, so that a restore can tell whether the
+    chain it got back ends where the saved one did (removing the newest rows breaks no link)."""
+
+    event_id: int
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -81,3 +91,13 @@ def verify() -> list[ChainProblem]:
             problems.append(ChainProblem(event.id, "its contents do not match its hash (it was altered)"))
         prev_hash = event.hash
     return problems
+
+
+def head(session: Session | None = None) -> Head | None:
+    """The chain's newest event, or None while the trail is empty. Reads only the id and hash,
+    so it also works on a restored database whose schema is older than this code's models."""
+    reader = session if session is not None else db.session
+    row = reader.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return Head(event_id=row[0], hash=row[1]) if row else None
