@@ -686,7 +686,7 @@ def keys_command(destination: Path) -> None:
     "--from",
     "source",
     required=True,
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
     help="A directory written by `flask backup create` (unencrypted).",
 )

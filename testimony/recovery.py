@@ -9,10 +9,11 @@ It is for the day no moderator with access is left:
   0600, one folder per submission. Meant for an offline machine holding a restored copy.
 * `grant` wraps every data key the recovery key opens to an existing moderator account, so the
   desk works again for that person.
+* `check` only says whether a key is this site's (the ceremony's read-back, docs/DEPLOY.md).
 
 The key is read from standard input with no echo (`getpass` on a terminal, else one line), never
 from an argument or the environment, which other users and logs can see. A key that is not this
-site's is refused before anything is written or changed. Both commands leave an audit record.
+site's is refused before anything is written or changed. Export and grant leave an audit record.
 """
 
 from __future__ import annotations
@@ -272,6 +273,13 @@ def _key_from_stdin() -> bytes:
         return private_key(current_app, read_key_text())
     except (RecoveryError, instance_keys.InstanceNotInitialised) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@recovery_group.command("check")
+def check_command() -> None:
+    """Check a recovery key against this site's keys; opens and changes nothing."""
+    _key_from_stdin()
+    click.echo("This is the site's recovery key: it matches the public half in instance/keys.json.")
 
 
 @recovery_group.command("export")

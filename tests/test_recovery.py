@@ -175,3 +175,13 @@ def test_grant_with_a_wrong_key_or_name_changes_nothing(
     nobody = runner.invoke(args=["recovery", "grant", "nobody"], input=recovery_key(app) + "\n")
     assert nobody.exit_code == 1 and "no active account called 'nobody'" in nobody.output
     assert wrapped_keys(app) == keys and audit_actions(app) == events
+
+
+def test_check_says_whether_the_key_is_this_sites(app: Flask, runner: FlaskCliRunner) -> None:
+    events = audit_actions(app)
+    right = runner.invoke(args=["recovery", "check"], input=recovery_key(app) + "\n")
+    assert right.exit_code == 0 and "This is the site's recovery key" in right.output
+    wrong = runner.invoke(args=["recovery", "check"], input=other_key() + "\n")
+    assert wrong.exit_code == 1 and "does not belong to this site" in wrong.output
+    assert recovery_key(app) not in right.output + wrong.output
+    assert audit_actions(app) == events
