@@ -593,9 +593,12 @@ def restore(app: Flask, source: Path) -> RestoreResult:
             raise BackupError(
                 f"The restored audit chain is broken at event {problems[0].event_id}: {problems[0].reason}."
             )
-    except Exception as exc:
+    except BaseException as exc:
+        # Whatever stopped it (a failed check, an error, Ctrl-C), nothing half-checked is kept.
         db.session.remove()
         _empty_database(engine)
+        if not isinstance(exc, Exception):
+            raise
         raise BackupError(
             f"{exc} The restore was undone: the database is empty again. Restore from another copy."
         ) from exc

@@ -31,7 +31,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from testimony import audit, crypto, instance_keys, sealing
@@ -174,11 +174,14 @@ def export(app: Flask, private: bytes, destination: Path) -> ExportSummary:
     _check_destination(app, destination)
     summary = ExportSummary(destination)
     # Oldest first; a withdrawn or retention-emptied submission has nothing sealed left.
+    holding = Submission.id.in_(select(SealedBlob.submission_id))
     query = (
         select(Submission)
+        .where(holding)
         .options(selectinload(Submission.blobs).selectinload(SealedBlob.keys))
         .order_by(Submission.received_on, Submission.public_id)
     )
+    summary.empty = int(db.session.scalar(select(func.count()).where(~holding)) or 0)
     index: list[dict[str, Any]] = []
     names = {m.id: m.name for m in db.session.scalars(select(Moderator))}
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -186,9 +189,6 @@ def export(app: Flask, private: bytes, destination: Path) -> ExportSummary:
     finished = False
     try:
         for submission in db.session.scalars(query):
-            if not submission.blobs:
-                summary.empty += 1
-                continue
             folder = f"{submission.received_on.isoformat()}-{submission.public_id}"
             _export_one(submission, private, destination / folder, summary, names)
             index.append({"folder": folder, "public_id": submission.public_id, "status": submission.status})

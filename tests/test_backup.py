@@ -5,6 +5,7 @@ audit trail that does not end at the saved head. A refused or undone restore cha
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, update
+from sqlalchemy.pool import NullPool
 
 from testimony import audit, backup, instance_keys, submissions
 from testimony.db import db
@@ -391,3 +393,44 @@ def test_sqlite_copy_is_a_single_self_contained_file(backed_up: tuple[Site, Path
     finally:
         connection.close()
     assert sorted(p.name for p in directory.iterdir()) == ["database.sqlite3", "manifest.json"]
+
+
+def test_a_backup_is_one_moment_while_the_site_writes(
+    empty_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site keeps writing during a backup: the dump, the counts and the audit head must all
+    be of the same moment, or the restore's checks would refuse a good backup."""
+    site = init_site(empty_database("source"), tmp_path / "instance")
+    with site.app.app_context():
+        audit.record("someone", "claim", item="before")
+        db.session.commit()
+    read_snapshot = backup._read_snapshot
+
+    def then_the_site_writes(connection: Any) -> backup.Snapshot:
+        snapshot = read_snapshot(connection)
+        writer = create_engine(site.url, poolclass=NullPool)
+        with writer.begin() as other:  # another connection, as a gunicorn worker would
+            other.execute(
+                AuditEvent.__table__.insert().values(
+                    at=dt.datetime(2026, 1, 1),
+                    actor="during",
+                    action="claim",
+                    detail="",
+                    prev_hash="x",
+                    hash="y" * 64,
+                )
+            )
+        writer.dispose()
+        return snapshot
+
+    monkeypatch.setattr(backup, "_read_snapshot", then_the_site_writes)
+    made = run(site.app, "backup", "create", "--to", str(tmp_path / "backup"))
+    assert made.exit_code == 0, made.output
+    manifest = _manifest(tmp_path / "backup")
+    assert manifest["row_counts"]["audit_events"] == 1 and row_counts(site.url)["audit_events"] == 2
+    monkeypatch.undo()
+    app = _restore_target(empty_database, tmp_path, keys_from=site.instance)
+    restored = run(app, "backup", "restore", "--from", str(tmp_path / "backup"))
+    assert restored.exit_code == 0, restored.output
+    assert row_counts(_url(app))["audit_events"] == 1
+    close(app)
