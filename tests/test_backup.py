@@ -434,3 +434,17 @@ def test_a_backup_is_one_moment_while_the_site_writes(
     assert restored.exit_code == 0, restored.output
     assert row_counts(_url(app))["audit_events"] == 1
     close(app)
+
+
+def test_a_backup_that_fails_leaves_no_half_backup(
+    empty_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = init_site(empty_database("source"), tmp_path / "instance")
+
+    def disk_full(_path: Path) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup, "_write_json", lambda path, payload: disk_full(path))
+    result = run(site.app, "backup", "create", "--to", str(tmp_path / "backup"))
+    assert result.exit_code != 0
+    assert not (tmp_path / "backup").exists()
