@@ -105,14 +105,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: a batch migration rebuilds a table (copy, DROP TABLE, rename). testimony/db.py
+        # enforces foreign keys on every connection, and then dropping a parent table deletes its
+        # children through ON DELETE CASCADE: upgrading from 6c57df996d55 lost every sealed blob,
+        # and downgrading b7d2e4f81c3a every contribution's themes (tests/test_upgrades.py). So
+        # they are off while migrating (the pragma is ignored inside a transaction, hence the
+        # commit) and checked and back on afterwards, before the connection returns to the pool.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+        if sqlite and broken:
+            raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -80,8 +80,9 @@ def _refuse_unreadable_forms() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from testimony import api, public, status, submit
+    from testimony import api, health, public, status, submit
 
+    health.init_app(app)  # /healthz: never rate-limited, nothing logged
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # read-only JSON: its only non-GET answers are 404 and 405
@@ -94,9 +95,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from testimony import cli, demo, generate, jobs, search
+    from testimony import backup, cli, demo, generate, jobs, recovery, search
 
     cli.init_app(app)
+    backup.init_app(app)
+    recovery.init_app(app)
     jobs.init_app(app)
     demo.init_app(app)
     generate.init_app(app)

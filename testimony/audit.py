@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from testimony import crypto, instance_keys
 from testimony.db import db
@@ -43,6 +44,15 @@ HEAD_ID = 1
 # Who appends the events the system itself writes.
 SYSTEM = "system"
 UNKNOWN_PREFIX = "unknown:"
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest event of the chain: what a backup keeps, so that a restore can tell whether the
+    chain it got back ends where the saved one did (removing the newest rows breaks no link)."""
+
+    event_id: int
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -279,3 +289,13 @@ def _check_head(key: bytes, newest_hash: str, newest_id: int, keyed_from: int) -
     if keyed and not hmac.compare_digest(head.mac, _head_mac(key, head.last_id, head.hash)):
         return [ChainProblem(newest_id, "the chain head was altered")]
     return []
+
+
+def head(session: Session | None = None) -> Head | None:
+    """The chain's newest event, or None while the trail is empty. Reads only the id and hash,
+    so it also works on a restored database whose schema is older than this code's models."""
+    reader = session if session is not None else db.session
+    row = reader.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return Head(event_id=row[0], hash=row[1]) if row else None
