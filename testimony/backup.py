@@ -102,9 +102,9 @@ def key_fingerprints(keys: instance_keys.InstanceKeys) -> dict[str, str]:
     fingerprints: dict[str, str] = {}
     for field in dataclasses.fields(keys):
         value = getattr(keys, field.name)
-        if value is None:
-            continue
-        material = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        if not isinstance(value, str | bytes):
+            continue  # absent, or not a key (`audit_keyed_from` is a row number)
+        material = value.encode("utf-8") if isinstance(value, str) else value
         label = FINGERPRINT_LABEL + field.name.encode("ascii")
         fingerprints[field.name] = hmac.new(material, label, hashlib.sha256).hexdigest()[:32]
     return fingerprints

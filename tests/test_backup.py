@@ -105,9 +105,12 @@ def _use_the_site(site: Site) -> dict[str, str]:
     contributions = [_contribution_of(app, ids["published"]), _contribution_of(app, ids["withdrawn"])]
     added = desk.post(f"{edit}/add", data={"csrf_token": token.group(1), "contribution": contributions})
     assert added.status_code == 302
-    assert desk.post(f"{edit}/publish", data={"csrf_token": token.group(1)}).status_code == 302
+    version = re.search(r'name="version" value="(\d+)"', desk.get(edit).get_data(as_text=True))
+    assert version, "no digest version on the edit page"
+    published = desk.post(f"{edit}/publish", data={"csrf_token": token.group(1), "version": version.group(1)})
+    assert published.status_code == 302
     code, page = status_post(submitter, codenames["withdrawn"], action="withdraw", confirm="yes")
-    assert code == 200 and "withdrawn and deleted" in page
+    assert code == 200 and "has now been taken down" in page
     return codenames
 
 
@@ -241,7 +244,8 @@ def test_backup_is_private_consistent_and_holds_no_keys(backed_up: tuple[Site, P
     for path in directory.iterdir():
         content = path.read_bytes()
         for value in raw.values():
-            assert value.encode() not in content
+            if isinstance(value, str):  # keys; `audit_keyed_from` is a row number
+                assert value.encode() not in content
 
 
 def test_backup_refuses_the_instance_folder_and_a_used_directory(

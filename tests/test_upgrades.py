@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Connection, Integer, MetaData, Table, create_engine, inspect, select, text
+from sqlalchemy import Connection, Integer, MetaData, Table, create_engine, delete, inspect, select, text
 from sqlalchemy.pool import NullPool
 
 import nlp
@@ -430,8 +430,12 @@ class Seeder:
                 "detail": "",
             }
             digest = v1_audit_hash(prev, row)
-            self.insert("audit_events", **row, prev_hash=prev, hash=digest)
+            newest = self.insert("audit_events", **row, prev_hash=prev, hash=digest)
             prev = digest
+        if self.has("audit_chain_head"):
+            # As the migration that made the head leaves it: naming the newest event, no MAC yet.
+            self.connection.execute(delete(self.tables["audit_chain_head"]))
+            self.insert("audit_chain_head", id=1, last_id=newest, hash=prev, mac="")
 
     def seed(self) -> dict[str, str]:
         self.moderator_id = self.moderator()
@@ -452,12 +456,15 @@ class Seeder:
 
 
 def _keys_of_the_time(app: Flask, revision_has_publication_key: bool) -> None:
-    """Keys made before b7d2e4f81c3a had no publication key: `flask init` adds one."""
-    if revision_has_publication_key:
-        return
+    """Keys made before b7d2e4f81c3a had no publication key, and before c4e8a1f2d9b7 no audit
+    key: `flask init` adds them. The drill's audit rows are chained as older code chained them
+    (plain SHA-256), so the keys never hold an audit key yet."""
     path = Path(instance_keys.path_for(app))
     raw = json.loads(path.read_text())
-    raw.pop("publication_key", None)
+    raw.pop("audit_key", None)
+    raw.pop("audit_keyed_from", None)
+    if not revision_has_publication_key:
+        raw.pop("publication_key", None)
     path.write_text(json.dumps(raw))
     instance_keys.apply(app, instance_keys.load(app))
 
@@ -481,6 +488,15 @@ def _status_page(app: Flask, codename: str) -> str:
     return response.get_data(as_text=True)
 
 
+# Tables whose rows are counters that expire by themselves: a migration may replace them without
+# carrying the counts over (c4e8a1f2d9b7 replaced the day-long login_failures by login_throttle).
+SHORT_LIVED = {"login_failures"}
+
+
+def _lasting(counts: dict[str, int]) -> dict[str, int]:
+    return {table: count for table, count in counts.items() if table not in SHORT_LIVED}
+
+
 @pytest.mark.parametrize("revision", HISTORY)
 def test_upgrade_from_every_revision_keeps_every_row_and_codename(
     revision: str, empty_database: Callable[[str], str], tmp_path: Path
@@ -497,7 +513,7 @@ def test_upgrade_from_every_revision_keeps_every_row_and_codename(
             seeder.keys = instance_keys.current(app)
             contribution_ids = seeder.seed()
         db.engine.dispose()
-    seeded = row_counts(url)
+    seeded = _lasting(row_counts(url))
     ciphertexts = _ciphertexts(url)
 
     # To the head, as alembic does it; nothing may be lost on the way.
@@ -515,7 +531,7 @@ def test_upgrade_from_every_revision_keeps_every_row_and_codename(
             pass  # a migration without a way back: nothing to drill
         else:
             db.engine.dispose()
-            assert row_counts(url) == seeded
+            assert _lasting(row_counts(url)) == seeded
             assert _ciphertexts(url) == ciphertexts
         db.engine.dispose()
 
@@ -524,10 +540,16 @@ def test_upgrade_from_every_revision_keeps_every_row_and_codename(
     assert result.exit_code == 0, result.output
     assert "RECOVERY KEY" not in result.output and "One-time password" not in result.output
     after = row_counts(url)
-    for table, count in seeded.items():
-        assert after[table] >= count, f"{table}: {count} rows before the upgrade, {after[table]} after"
+    expected = dict(seeded)
+    if seeded.get("audit_events"):
+        # The drill's chain is unkeyed, as older code wrote it: adding the audit key appends the
+        # chain's first keyed event, and nothing else appears.
+        assert "audit key" in result.output
+        expected["audit_events"] += 1
+    for table, count in expected.items():
+        assert after[table] >= count, f"{table}: {count} rows expected after the upgrade, {after[table]}"
         if table in EXACT:
-            assert after[table] == count, f"{table}: {count} rows before the upgrade, {after[table]} after"
+            assert after[table] == count, f"{table}: {count} rows expected after the upgrade, {after[table]}"
     assert _ciphertexts(url) == ciphertexts
     verified = run(app, "audit", "verify")
     assert verified.exit_code == 0, verified.output
