@@ -269,22 +269,14 @@ def _approve(submission: Submission) -> str:
     if not state.draft.strip():
         raise _FormProblem("There is no text to approve.")
     set_tags(submission, state.themes)
-    contribution = Contribution(
-        submission_id=submission.id,
-        themes=list(db.session.scalars(select(Theme).where(Theme.slug.in_(state.themes)))),
-        in_reply_to_id=_reply_target(submission),
-    )
-    # Still unpublished testimony: kept sealed until its digest is published.
-    approved.seal(contribution, state.draft)
+    contribution = Contribution(submission_id=submission.id)
+    # Still unpublished testimony: wording, themes and what it answers stay sealed until its
+    # digest is published (testimony/approved.py).
+    approved.seal(contribution, state.draft, themes=state.themes, in_reply_to=state.in_reply_to)
+    submission.in_reply_to = None  # set only on items stored by older versions
     db.session.add(contribution)
     _decide(submission, Status.APPROVED, "approve")
     return "Approved. An editor can now put it in a digest."
-
-
-def _reply_target(submission: Submission) -> int | None:
-    if not submission.in_reply_to:
-        return None
-    return db.session.scalar(select(Contribution.id).where(Contribution.public_id == submission.in_reply_to))
 
 
 def _decline(submission: Submission) -> str:

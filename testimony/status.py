@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, submissions
+from testimony import codenames, erasure, submissions
 from testimony.models import Status, Submission
 from testimony.ratelimit import limiter
 from testimony.text import clean
@@ -70,7 +70,8 @@ def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
     if request.form.get("confirm") != "yes":
         return None, "To withdraw, tick the box to confirm, then press Withdraw."
     submissions.withdraw(submission)
-    return "Your testimony has been withdrawn and deleted.", None
+    erasure.scrub_after_commit()  # the deleted rows' bytes, from the database files
+    return f"Your testimony has been withdrawn. {erasure.withdrawal_promise()}", None
 
 
 def _page(
@@ -84,7 +85,7 @@ def _page(
     return render_template(
         "status/page.html",
         submission=submission,
-        status_text=submissions.STATUS_TEXT.get(submission.status, submission.status),
+        status_text=submissions.status_text(submission.status),
         messages=submissions.messages_for_submitter(submission, derived),
         codename=codename,
         reply=clean(request.form.get("reply", "")) if error else "",

@@ -1,0 +1,144 @@
+"""Deletion is real where the engine allows: after a withdrawal or a retention purge the deleted
+ciphertext and wrapped keys are in none of the database's files, and the submitter is told only
+what is true (testimony/erasure.py, docs/DEPLOY.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from testimony import jobs
+from testimony.db import db
+from testimony.demo import add_contribution
+from testimony.models import Contribution, SealedBlob, Status, Submission, WrappedKey
+from tests.helpers import send_and_get_codename, status_post
+
+# Long enough that the bundle spills out of one page (SQLite overflow pages, PostgreSQL TOAST).
+BODY = "The night rota at the approved premises has had one member of staff since spring. " * 60
+WORDING = "The night rota has had one member of staff since spring, and nobody answers."
+
+
+def _chunks(value: bytes) -> list[bytes]:
+    """Slices of a stored value to look for. A long value is cut across pages (overflow pages,
+    TOAST chunks), so it is never searched whole: any one slice found means it is still there."""
+    size = 24
+    if len(value) <= size:
+        return [value]
+    starts = sorted({*range(0, len(value) - size, 97), len(value) - size})
+    return [value[s : s + size] for s in starts]
+
+
+def _sealed_wording(contribution: Contribution) -> bytes:
+    sealed = contribution.sealed
+    assert sealed is not None
+    return bytes(sealed.ciphertext)
+
+
+def _secrets_of(public_id: str) -> dict[str, list[bytes]]:
+    """Every stored ciphertext and wrapped key of one submission, and its sealed approved wording."""
+    submission = db.session.scalar(select(Submission).where(Submission.public_id == public_id))
+    assert submission is not None
+    found: dict[str, list[bytes]] = {"ciphertext": [], "wrapped key": [], "approved wording": []}
+    for blob in db.session.scalars(select(SealedBlob).where(SealedBlob.submission_id == submission.id)):
+        found["ciphertext"].append(bytes(blob.ciphertext))
+        for key in db.session.scalars(select(WrappedKey).where(WrappedKey.blob_id == blob.id)):
+            found["wrapped key"].append(bytes(key.wrapped))
+    contribution = db.session.scalar(select(Contribution).where(Contribution.submission_id == submission.id))
+    if contribution is not None:
+        found["approved wording"].append(_sealed_wording(contribution))
+    assert found["ciphertext"] and found["wrapped key"]
+    return found
+
+
+def _database_files(app: Flask) -> list[Path]:
+    """The files the engine keeps the database in, or skip when they cannot be read here."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            path = Path(db.engine.url.database or "")
+            return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+        # PostgreSQL: every relation file of this database (tables, TOAST, indexes), after a
+        # checkpoint has written what the buffers held, as a disk image would show them.
+        db.session.execute(text("CHECKPOINT"))
+        data = db.session.scalar(text("SELECT setting FROM pg_settings WHERE name = 'data_directory'"))
+        oid = db.session.scalar(text("SELECT oid FROM pg_database WHERE datname = current_database()"))
+        db.session.commit()
+    folder = Path(str(data)) / "base" / str(oid)
+    if not os.access(folder, os.R_OK | os.X_OK):
+        pytest.skip(f"PostgreSQL's data directory {folder} is not readable by this user")
+    return [p for p in folder.iterdir() if p.is_file()]
+
+
+def _left_in_files(app: Flask, secrets: dict[str, list[bytes]]) -> list[str]:
+    files = {path: path.read_bytes() for path in _database_files(app)}
+    left = []
+    for label, values in secrets.items():
+        for value in values:
+            for chunk in _chunks(value):
+                for path, data in files.items():
+                    if chunk in data:
+                        left.append(f"{label} in {path.name}")
+                        break
+    return sorted(set(left))
+
+
+def _approve_without_the_desk(app: Flask, codename_holder: str) -> None:
+    """As the desk's approve step leaves it: a sealed contribution for the newest submission."""
+    with app.app_context():
+        submission = db.session.scalar(select(Submission))
+        assert submission is not None
+        contribution = add_contribution(WORDING, ["workload"])
+        contribution.submission_id = submission.id
+        submission.status = Status.APPROVED
+        db.session.commit()
+    assert codename_holder
+
+
+def test_withdrawal_leaves_no_ciphertext_in_the_files(app: Flask, client: FlaskClient) -> None:
+    codename = send_and_get_codename(client, BODY)
+    status_post(client, codename, action="reply", reply="A reply with more about the rota. " * 40)
+    _approve_without_the_desk(app, codename)
+    with app.app_context():
+        public_id = db.session.scalar(select(Submission.public_id))
+        assert public_id is not None
+        secrets = _secrets_of(public_id)
+    assert _left_in_files(app, secrets)  # the scan finds them while they are stored
+
+    code, page = status_post(client, codename, action="withdraw", confirm="yes")
+    assert code == 200, page
+    assert _left_in_files(app, secrets) == []
+
+
+def test_retention_purge_leaves_no_ciphertext_in_the_files(app: Flask, client: FlaskClient) -> None:
+    codename = send_and_get_codename(client, BODY)
+    status_post(client, codename, action="reply", reply="A reply with more about the rota. " * 40)
+    with app.app_context():
+        submission = db.session.scalar(select(Submission))
+        assert submission is not None
+        submission.status = Status.DECLINED
+        submission.decided_on = dt.date.today() - dt.timedelta(days=31)
+        db.session.commit()
+        secrets = _secrets_of(submission.public_id)
+    with app.app_context():
+        assert jobs.run_once().closed_submissions == 1
+    assert _left_in_files(app, secrets) == []
+
+
+def test_the_withdrawal_says_what_was_deleted_and_when_backups_expire(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["BACKUP_RETENTION_DAYS"] = 9
+    codename = send_and_get_codename(client, "The night rota has had one member of staff since spring.")
+    page = status_post(client, codename)[1]
+    assert "9 days" in page  # said before the submitter decides, beside the Withdraw button
+    page = status_post(client, codename, action="withdraw", confirm="yes")[1]
+    assert "deleted from our database" in page
+    assert "backups" in page and "9 days" in page
+    # And afterwards, whenever the codename is used again.
+    page = status_post(client, codename)[1]
+    assert "deleted from our database" in page and "9 days" in page
