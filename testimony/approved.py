@@ -174,8 +174,10 @@ def seal_leftovers() -> int:
         opened = details(contribution) if contribution.sealed is not None else None
         text = opened.text if opened else contribution.text
         themes = opened.themes if opened else [t.slug for t in contribution.themes]
-        target = opened.in_reply_to if opened else (
-            contribution.in_reply_to.public_id if contribution.in_reply_to else None
+        target = (
+            opened.in_reply_to
+            if opened
+            else (contribution.in_reply_to.public_id if contribution.in_reply_to else None)
         )
         seal(contribution, text, themes=themes, in_reply_to=target)
         db.session.execute(

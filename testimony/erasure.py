@@ -1,116 +1,167 @@
-"""Making deletion real in the database's files, after a withdrawal or a retention purge.
+"""Making deletion real in the database's files, after a withdrawal, a retention purge or any other
+deletion of what a submitter sent.
 
 A DELETE removes rows from what queries see, not from the disk. What this module does about it,
-and what it cannot do (tests/test_erasure.py scans the files; docs/DEPLOY.md, section 9):
+and what it cannot do (tests/test_erasure.py reads the files; docs/DEPLOY.md, section 9):
 
 * SQLite: `secure_delete` (testimony/db.py) overwrites deleted rows with zeros in the database
   file, but not in the WAL, which keeps copies of pages as they were until it is checkpointed and
-  cut. `scrub_after_commit` checkpoints every page into the database file and truncates the WAL
-  to nothing (PRAGMA wal_checkpoint(TRUNCATE)). It takes milliseconds.
+  cut. `scrub` checkpoints every page into the database file and truncates the WAL to nothing
+  (PRAGMA wal_checkpoint(TRUNCATE)). It takes milliseconds.
 * PostgreSQL: a deleted row stays in its page as a dead tuple until VACUUM, and a plain VACUUM
   only marks the space free: the bytes stay in the page until something happens to overwrite them
   (measured: after VACUUM and CHECKPOINT the relation files still held deleted ciphertext, in the
-  table and in its TOAST table). Only rewriting the table removes them, so `scrub_after_commit`
-  rewrites the tables that hold sealed content: `CLUSTER` on the primary key, which is VACUUM
-  FULL that also stores the rows in the order of their random keys instead of the order they were
-  written (docs/THREAT_MODEL.md, "At rest"). Those tables hold only unpublished items and the
-  originals of the last 90 days of publication, so a rewrite is short (about 1.5 s for 100 MB on
-  two busy cores; a few milliseconds for a small site), but it locks the table while it runs: it
-  waits at most LOCK_TIMEOUT for the lock and otherwise leaves the work to the next job run, which
-  rewrites any of these tables that has dead rows (autovacuum is off for them, migration
-  c4e8a1f2d9b7, so the dead-row count stays until a rewrite clears it).
+  table and in its TOAST table). Only rewriting the table removes them, so `scrub` rewrites the
+  tables that deletions touched: `CLUSTER` on the primary key, which is VACUUM FULL that also
+  stores the rows in the order of their random keys instead of the order they were written
+  (docs/THREAT_MODEL.md, "At rest"). These tables hold only what waits for a decision or a digest
+  and the originals of the last 90 days of publication, so a rewrite is short (measured on two
+  busy cores: 0.2 s for nearly empty tables, 0.7 to 1 s with 3,000 items waiting, 9 MB; 1.5 s
+  to rewrite 100 MB of blobs), but it locks each table while it runs: it waits at most
+  LOCK_TIMEOUT for the lock and otherwise leaves the work to the next job run.
+
+Which tables need it is recorded in the deleting transaction itself (`ErasurePending`, by the
+session hooks below), whatever code path deletes: the withdrawal, retention, a revoked grant, a
+theme tag replaced, approved wording published. So a deletion that committed is always followed
+by a rewrite: at once where the caller asks (`scrub_after_commit`, after a withdrawal), else at
+the next job run (testimony/jobs.py), every minute.
 
 What stays after either (and what an operator does about it, docs/DEPLOY.md): the old file's
 blocks on the disk after a rewrite or truncation (an encrypted volume); PostgreSQL's WAL
 segments until they are recycled and overwritten; backups until they expire
-(BACKUP_RETENTION_DAYS); rows a transaction that was already running still sees (a rewrite keeps
-them until that transaction ends; the next job run rewrites again). The published archive
-(`contributions`) is too large to rewrite after every withdrawal: `flask jobs scrub --all`
-rewrites it too, for a nightly timer.
+(BACKUP_RETENTION_DAYS). The published archive (`contributions`) is too large to rewrite after
+every withdrawal: `flask jobs scrub --all` rewrites it too, for a nightly timer.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import current_app
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from testimony.db import db
+from testimony.models import ErasurePending, SealedApproval, SealedBlob, Submission, SubmissionTag, WrappedKey
 
-# The tables whose deleted rows held sealed content (ciphertext, wrapped data keys, sealed approved
-# wording) or theme tags. Each is rewritten on its primary key. Autovacuum is off for them, so a
-# dead row shows in their statistics until a rewrite clears it (`scrub_pending`).
-SEALED_TABLES = ("sealed_blobs", "wrapped_keys", "sealed_approvals", "submission_tags")
-# Also rewritten right after a withdrawal or purge: a withdrawn item's old row version still has
-# its lookup id. Not checked for dead rows by the job runner: every status change leaves one.
-AFTER_DELETION = (*SEALED_TABLES, "submissions")
-# Rewritten only by `flask jobs scrub --all`: the whole published archive, with its search index.
-ARCHIVE_TABLES = ("contributions", "contribution_themes")
+# For each table whose rows a submitter's content or its keys live in: the tables a deletion from
+# it empties (foreign keys cascade: a blob takes its wrapped keys, a submission all of its rows).
+SUBMISSION_TABLES = ("sealed_blobs", "submission_tags", "submissions", "wrapped_keys")
+CASCADES: dict[str, tuple[str, ...]] = {
+    Submission.__tablename__: SUBMISSION_TABLES,
+    SealedBlob.__tablename__: ("sealed_blobs", "wrapped_keys"),
+    WrappedKey.__tablename__: ("wrapped_keys",),
+    SubmissionTag.__tablename__: ("submission_tags",),
+    SealedApproval.__tablename__: ("sealed_approvals",),
+}
+# Everything `flask jobs scrub --all` rewrites: the above, the markers, and the published archive
+# (a withdrawn published contribution's text; rows in the order they were written).
+ALL_TABLES = (
+    "contribution_themes",
+    "contributions",
+    "erasure_pending",
+    "sealed_approvals",
+    *SUBMISSION_TABLES,
+)
 LOCK_TIMEOUT = "3s"
 
 
+# ---- noting what was deleted, in the deleting transaction --------------------------------------
+
+
+def _note(session: Session, tables: set[str]) -> None:
+    if tables:
+        # One row per table: no unique key, so concurrent deletions never wait on each other here.
+        session.execute(insert(ErasurePending), [{"table_name": t} for t in sorted(tables)])
+
+
+def _deleted_object(_mapper: Any, _connection: Any, target: Any) -> None:
+    # Every row the unit of work deletes, orphans and cascades included (session.deleted lists
+    # only what was passed to session.delete). Noted once per flush, below.
+    session = Session.object_session(target)
+    if session is not None:
+        session.info.setdefault("erasure_tables", set()).update(CASCADES[target.__tablename__])
+
+
+for _model in (Submission, SealedBlob, WrappedKey, SubmissionTag, SealedApproval):
+    event.listen(_model, "after_delete", _deleted_object)
+
+
+@event.listens_for(Session, "after_flush")
+def _deleted_objects(session: Session, _context: Any) -> None:
+    _note(session, session.info.pop("erasure_tables", set()))
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_deleted(session: Session) -> None:
+    session.info.pop("erasure_tables", None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _deleted_in_bulk(state: ORMExecuteState) -> None:
+    if not state.is_delete:
+        return
+    table = getattr(state.statement, "table", None)
+    _note(state.session, set(CASCADES.get(getattr(table, "name", ""), ())))
+
+
+# ---- rewriting ---------------------------------------------------------------------------------
+
+
 def scrub_after_commit() -> list[str]:
-    """After a withdrawal or purge has been committed: remove what the engine still keeps of the
-    deleted rows. Never raises: the deletion itself has happened, and a submitter must not see
-    an error for this; what could not be done now is done by the next job run. Returns the
-    tables rewritten (PostgreSQL) or ["wal"] (SQLite)."""
+    """Right after a withdrawal (or another deletion) has been committed: remove what the engine
+    still keeps of the deleted rows. Never raises: the deletion itself has happened, and a
+    submitter must not see an error for this; what could not be done now is done by the next job
+    run. Returns the tables rewritten (PostgreSQL) or ["wal"] (SQLite)."""
     try:
-        if _dialect() == "sqlite":
-            return ["wal"] if truncate_wal() else []
-        return rewrite(AFTER_DELETION)
-    except OperationalError as error:
+        return scrub()
+    except SQLAlchemyError as error:
         db.session.rollback()
         current_app.logger.warning("erasure postponed to the next job run (%s)", type(error).__name__)
         return []
 
 
-def scrub_pending() -> list[str]:
-    """For the job runner: on PostgreSQL, rewrite those sealed tables that hold dead rows (a
-    scrub that could not get its lock, a grant revoked, a contribution published); on SQLite,
-    truncate the WAL. Cheap when there is nothing to do."""
-    try:
-        if _dialect() == "sqlite":
-            return ["wal"] if truncate_wal() else []
-        return _rewrite_dirty()
-    except OperationalError as error:
-        db.session.rollback()
-        current_app.logger.warning("erasure postponed to the next job run (%s)", type(error).__name__)
-        return []
-
-
-def _rewrite_dirty() -> list[str]:
-    rows = db.session.execute(
-        text("SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 0 AND relname = ANY(:names)"),
-        {"names": list(SEALED_TABLES)},
-    )
-    dirty = [name for (name,) in rows]
+def scrub() -> list[str]:
+    """Rewrite (PostgreSQL) or checkpoint (SQLite) for every deletion noted so far. Cheap when
+    nothing was deleted. A marker is cleared before its rewrite and put back if the rewrite
+    fails, so a deletion noted meanwhile keeps its own."""
     db.session.commit()
-    return rewrite([t for t in SEALED_TABLES if t in dirty]) if dirty else []
+    pending = list(db.session.execute(select(ErasurePending.id, ErasurePending.table_name)))
+    if not pending:
+        return []
+    tables = sorted({name for _id, name in pending})
+    db.session.execute(delete(ErasurePending).where(ErasurePending.id.in_([i for i, _name in pending])))
+    db.session.commit()
+    try:
+        done = rewrite([*tables, "erasure_pending"])
+        if _dialect() == "sqlite" and not done:
+            raise _Busy
+    except (SQLAlchemyError, _Busy):
+        db.session.rollback()
+        db.session.execute(insert(ErasurePending), [{"table_name": t} for t in tables])
+        db.session.commit()
+        raise
+    return done
 
 
-def truncate_wal() -> bool:
-    """SQLite: copy every WAL frame into the database file and cut the WAL to zero bytes. False
-    when a reader still used the WAL, so it could not be cut (the next job run tries again)."""
-    db.session.commit()  # our own open transaction would be such a reader
-    with db.engine.connect() as connection:
-        busy, _frames, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-    return not busy
+class _Busy(SQLAlchemyError):
+    """SQLite's WAL was in use by a reader and could not be cut."""
 
 
-def rewrite(tables: tuple[str, ...] | list[str] = AFTER_DELETION, *, everything: bool = False) -> list[str]:
+def rewrite(tables: list[str] | tuple[str, ...], *, everything: bool = False) -> list[str]:
     """PostgreSQL: rewrite tables in the order of their random primary keys, leaving no deleted
-    row in their files (or their TOAST tables'), then refresh their statistics (which also sets
-    their dead-row count back to zero). SQLite: VACUUM the whole file for `everything`, which
-    rebuilds it in key order and drops its free pages; otherwise truncate the WAL."""
-    names = list(tables) + (list(ARCHIVE_TABLES) if everything else [])
+    row in their files (or their TOAST tables'), then refresh their statistics. SQLite: truncate
+    the WAL, after a VACUUM of the whole file for `everything` (which rebuilds it in key order
+    and drops its free pages). Returns what was done; [] when SQLite's WAL could not be cut."""
+    names = sorted(set(tables) | (set(ALL_TABLES) if everything else set()))
     db.session.commit()
     if _dialect() == "sqlite":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            if everything:
+        if everything:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM")
-        truncate_wal()
-        return ["wal"]
+        return ["wal"] if truncate_wal() else []
     done = []
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         # The rewrite queues every other query on the table behind it: wait only so long.
@@ -126,15 +177,27 @@ def rewrite(tables: tuple[str, ...] | list[str] = AFTER_DELETION, *, everything:
     return done
 
 
+def truncate_wal() -> bool:
+    """SQLite: copy every WAL frame into the database file and cut the WAL to zero bytes. False
+    when a reader still used the WAL, so it could not be cut."""
+    db.session.commit()  # our own open transaction would be such a reader
+    with db.engine.connect() as connection:
+        busy, _frames, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return not busy
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
 @click.command("scrub")
-@click.option("--all", "everything", is_flag=True, help="Also rewrite the published archive (nightly).")
+@click.option(
+    "--all", "everything", is_flag=True, help="Rewrite every table, the published archive too (nightly)."
+)
 def scrub_command(everything: bool) -> None:
-    """Remove deleted rows' bytes from the database files and scatter rows by their random keys."""
-    done = rewrite(everything=True) if everything else scrub_pending()
+    """Remove deleted rows' bytes from the database files (and, with --all, store every table in
+    the order of its random keys)."""
+    done = rewrite(ALL_TABLES, everything=True) if everything else scrub()
     click.echo("rewrote " + (", ".join(done) if done else "nothing (nothing was waiting)"))
 
 

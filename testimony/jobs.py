@@ -49,12 +49,10 @@ def run_once(now: dt.datetime | None = None) -> RunReport:
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - dt.timedelta(days=1)))
     db.session.commit()
     # After the commit: rewriting tables (PostgreSQL) or cutting the WAL (SQLite) works on what
-    # is committed. A purge rewrites at once; otherwise only what a withdrawal's own scrub could
-    # not do, or a publication or revocation left behind.
-    if purged.anything:
-        erasure.scrub_after_commit()
-    else:
-        erasure.scrub_pending()
+    # is committed. It erases what this run purged, and whatever else was deleted since the last
+    # run and not erased yet (a withdrawal whose own scrub could not get its lock, a revoked
+    # grant, published wording); nothing, cheaply, when nothing was.
+    erasure.scrub_after_commit()
     return RunReport(
         published=len(published),
         skipped=len(skipped),

@@ -145,7 +145,7 @@ class Submission(Model):
 
     claimed_by: Mapped[Moderator | None] = relationship(foreign_keys=[claimed_by_id])
 
-    # In the order they were written (`SealedBlob.seq`), which is the conversation's order.
+    # Each kind in the order it was written (`SealedBlob.seq`): the conversation's order.
     blobs: Mapped[list[SealedBlob]] = relationship(
         back_populates="submission",
         cascade="all, delete-orphan",
@@ -168,8 +168,9 @@ class SealedBlob(Model):
     submission_id: Mapped[int] = mapped_column(
         RandomId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
-    # Its place among the submission's blobs (1, 2, 3...): messages read in this order. Counted
-    # per submission, so it says nothing about other submissions.
+    # Its place among the submission's blobs of its kind (1, 2, 3...): messages read in this
+    # order, the latest draft is the highest. Counted per submission and kind, so it says nothing
+    # about other submissions, nor where a reply fell among a moderator's notes and drafts.
     seq: Mapped[int] = mapped_column(Integer)
     format: Mapped[int] = mapped_column(SmallInteger, default=BlobFormat.BOUND)
     kind: Mapped[str] = mapped_column(String(16))
@@ -191,7 +192,9 @@ class WrappedKey(Model):
     __table_args__ = (UniqueConstraint("blob_id", "recipient", "moderator_id"),)
 
     id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
-    blob_id: Mapped[int] = mapped_column(RandomId, ForeignKey("sealed_blobs.id", ondelete="CASCADE"), index=True)
+    blob_id: Mapped[int] = mapped_column(
+        RandomId, ForeignKey("sealed_blobs.id", ondelete="CASCADE"), index=True
+    )
     recipient: Mapped[str] = mapped_column(String(16))
     moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderators.id", ondelete="CASCADE"), index=True
@@ -266,6 +269,18 @@ class SubmissionTag(Model):
         RandomId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
     tag: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ErasurePending(Model):
+    """A table whose deleted rows may still be in the database's files (testimony/erasure.py).
+    Written in the same transaction as the deletion, so a committed deletion always leaves one;
+    removed once the table has been rewritten. One row per deleting transaction and table, with
+    a random key and no time, so these rows do not date deletions either."""
+
+    __tablename__ = "erasure_pending"
+
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
+    table_name: Mapped[str] = mapped_column(String(64))
 
 
 class KeepTerm(Model):
@@ -362,9 +377,7 @@ class Contribution(Model):
     digest: Mapped[Digest | None] = relationship(back_populates="contributions")
     themes: Mapped[list[Theme]] = relationship(secondary=contribution_themes, order_by="Theme.name")
     in_reply_to: Mapped[Contribution | None] = relationship(remote_side="Contribution.id")
-    sealed: Mapped[SealedApproval | None] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True
-    )
+    sealed: Mapped[SealedApproval | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class SealedApproval(Model):

@@ -26,10 +26,6 @@ class Purged:
     closed_submissions: int
     published_originals: int
 
-    @property
-    def anything(self) -> bool:
-        return bool(self.closed_submissions or self.published_originals)
-
 
 def purge(today: dt.date) -> Purged:
     cfg = current_app.config

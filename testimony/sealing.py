@@ -89,7 +89,10 @@ def seal_blob(
     blob = SealedBlob(
         # Chosen here, not at flush, because the associated data binds it.
         id=new_random_id(),
-        seq=max((b.seq for b in submission.blobs), default=0) + 1,
+        # Counted per kind: messages read in their own order, drafts in theirs. Not across kinds,
+        # so a submitter's reply is not placed between a moderator's notes or drafts, whose times
+        # the audit trail records.
+        seq=max((b.seq for b in submission.blobs if b.kind == kind), default=0) + 1,
         format=BlobFormat.BOUND,
         kind=kind,
         author=author,

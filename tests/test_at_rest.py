@@ -168,7 +168,7 @@ def test_a_rewrite_scatters_the_rows_of_a_postgresql_table(app: Flask) -> None:
 
     made = _rows_in_creation_order(app, 12)
     with app.app_context():
-        erasure.rewrite(everything=True)
+        erasure.rewrite(erasure.ALL_TABLES)
         for table in SUBMITTER_TABLES:
             position = {row["id"]: n for n, row in enumerate(made[table])}
             scanned = [position[i] for i in db.session.scalars(text(f"SELECT id FROM {table}"))]  # noqa: S608

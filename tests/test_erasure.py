@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, delete, func, select, text
 
 from testimony import jobs
 from testimony.db import db
 from testimony.demo import add_contribution
-from testimony.models import Contribution, SealedBlob, Status, Submission, WrappedKey
+from testimony.models import Contribution, ErasurePending, SealedBlob, Status, Submission, WrappedKey
 from tests.helpers import send_and_get_codename, status_post
 
 # Long enough that the bundle spills out of one page (SQLite overflow pages, PostgreSQL TOAST).
@@ -142,3 +142,60 @@ def test_the_withdrawal_says_what_was_deleted_and_when_backups_expire(
     # And afterwards, whenever the codename is used again.
     page = status_post(client, codename)[1]
     assert "deleted from our database" in page and "9 days" in page
+
+
+def test_a_deletion_anywhere_is_erased_by_the_next_job_run(app: Flask, client: FlaskClient) -> None:
+    """Whatever code deletes (here the ORM directly, as a revoked grant or a later version's
+    withdrawal path might), the deletion notes its tables in its own transaction, and the job
+    runner erases them."""
+    codename = send_and_get_codename(client, BODY)
+    status_post(client, codename, action="reply", reply="A reply with more about the rota. " * 40)
+    with app.app_context():
+        submission = db.session.scalar(select(Submission))
+        assert submission is not None
+        secrets = _secrets_of(submission.public_id)
+        for blob in list(submission.blobs):
+            db.session.delete(blob)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(ErasurePending)) > 0
+    assert _left_in_files(app, secrets)  # deleted, not yet erased
+    with app.app_context():
+        jobs.run_once()
+        assert db.session.scalar(select(func.count()).select_from(ErasurePending)) == 0
+    assert _left_in_files(app, secrets) == []
+
+
+def test_deletions_are_noted_only_when_they_commit(app: Flask, client: FlaskClient) -> None:
+    send_and_get_codename(client, "The night rota has had one member of staff since spring.")
+    with app.app_context():
+        db.session.execute(delete(WrappedKey))
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(ErasurePending)) == 0
+        db.session.execute(delete(WrappedKey))
+        db.session.commit()
+        noted = set(db.session.scalars(select(ErasurePending.table_name)))
+    assert noted == {"wrapped_keys"}
+
+
+def test_a_withdrawal_whose_rewrite_must_wait_still_answers_and_is_erased_later(
+    app: Flask, client: FlaskClient
+) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("only PostgreSQL rewrites tables, and waits for their locks")
+    codename = send_and_get_codename(client, BODY)
+    with app.app_context():
+        public_id = db.session.scalar(select(Submission.public_id))
+        assert public_id is not None
+        secrets = _secrets_of(public_id)
+    # Another session reading the blobs (a long report, a pg_dump) holds a lock the rewrite needs.
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM sealed_blobs"))
+        code, page = status_post(client, codename, action="withdraw", confirm="yes")
+        reader.rollback()
+    other.dispose()
+    assert code == 200 and "deleted from our database" in page
+    assert _left_in_files(app, secrets)  # the rewrite gave up after its lock timeout
+    with app.app_context():
+        jobs.run_once()
+    assert _left_in_files(app, secrets) == []

@@ -11,9 +11,9 @@ Create Date: 2026-12-01 10:00:00
    message to the second. On PostgreSQL the columns become BIGINT and each table is then
    rewritten in the order of its new keys (CLUSTER), so the order rows were written in is not
    left in the files either.
-2. `sealed_blobs.seq`: each blob's place among its submission's blobs, numbered in the order of
-   the old keys (which was the order they were written); the conversation reads in this order
-   now that keys are random. `sealed_blobs.format`: 1 for every existing blob (associated data
+2. `sealed_blobs.seq`: each blob's place among its submission's blobs of the same kind, numbered
+   in the order of the old keys (which was the order they were written); the conversation reads
+   in this order now that keys are random. `sealed_blobs.format`: 1 for every existing blob (associated data
    binds submission and kind), 2 for new ones (also id, seq, author, moderator:
    testimony/sealing.py).
 3. `sealed_approvals`: the sealed approved wording moves out of `contributions.sealed_text` into a
@@ -23,9 +23,8 @@ Create Date: 2026-12-01 10:00:00
    the publication key: testimony/approved.py, seal_leftovers).
 4. `submissions.in_reply_to` is emptied for every item already decided (an approved one's target
    is on its contribution until `flask init` seals it); new submissions seal it in their bundle.
-5. PostgreSQL: autovacuum is switched off for the tables whose deleted rows held sealed content,
-   because the job runner rewrites them whenever they hold dead rows (testimony/erasure.py), and
-   a plain VACUUM would reset the dead-row count it goes by while leaving the bytes in place.
+5. `erasure_pending`: which tables a committed deletion touched, until they are rewritten
+   (testimony/erasure.py).
 """
 
 import secrets
@@ -38,7 +37,6 @@ down_revision = "b7d2e4f81c3a"
 branch_labels = None
 depends_on = None
 
-SEALED_TABLES = ("sealed_blobs", "wrapped_keys", "sealed_approvals", "submission_tags")
 # (table, column, referenced table) for every key that changes.
 FOREIGN_KEYS = (
     ("sealed_blobs", "submission_id", "submissions"),
@@ -67,7 +65,8 @@ def upgrade():
     op.add_column("sealed_blobs", sa.Column("format", sa.SmallInteger(), nullable=False, server_default="1"))
     op.execute(
         "UPDATE sealed_blobs SET seq = (SELECT count(*) FROM sealed_blobs AS earlier "
-        "WHERE earlier.submission_id = sealed_blobs.submission_id AND earlier.id <= sealed_blobs.id)"
+        "WHERE earlier.submission_id = sealed_blobs.submission_id AND earlier.kind = sealed_blobs.kind "
+        "AND earlier.id <= sealed_blobs.id)"
     )
     if postgres:
         op.alter_column("sealed_blobs", "seq", server_default=None)
@@ -118,8 +117,13 @@ def upgrade():
             )
         for table in RANDOMISED:
             op.execute(f"CLUSTER {table} USING pk_{table}")
-        for table in SEALED_TABLES:
-            op.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)")
+
+    op.create_table(
+        "erasure_pending",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False, autoincrement=False),
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_erasure_pending")),
+    )
 
 
 def _defer_sqlite_foreign_keys(bind):
@@ -172,9 +176,8 @@ def downgrade():
             f"{bound} sealed blobs and {detailed} approved contributions use formats older versions "
             "cannot open: downgrading would make them unreadable"
         )
+    op.drop_table("erasure_pending")
     if postgres:
-        for table in SEALED_TABLES:
-            op.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled, toast.autovacuum_enabled)")
         # Keys stay random (and BIGINT: they no longer fit INTEGER); new rows number from a
         # sequence again, far below the random keys.
         for table in RANDOMISED:
@@ -201,6 +204,8 @@ def _keys_in_conversation_order(bind, postgres):
         by_submission.setdefault(submission, []).append((seq, key))
     mapping = {}
     for blobs in by_submission.values():
+        # seq counts within a kind; older versions only compare blobs of one kind, so any order
+        # that keeps each kind's order will do.
         keys = sorted(key for _seq, key in blobs)
         for (_seq, key), new in zip(sorted(blobs), keys):
             mapping[key] = new
