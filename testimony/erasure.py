@@ -26,6 +26,10 @@ theme tag replaced, approved wording published. So a deletion that committed is 
 by a rewrite: at once where the caller asks (`scrub_after_commit`, after a withdrawal), else at
 the next job run (testimony/jobs.py), every minute.
 
+A rewrite must keep deleted rows that a transaction begun before the deletion can still see (a
+running pg_dump, a long report, autovacuum's ANALYZE): `scrub` waits a little for those to end,
+and if the rewrite still had to keep some, the deletion stays noted for the next job run.
+
 What stays after either (and what an operator does about it, docs/DEPLOY.md): the old file's
 blocks on the disk after a rewrite or truncation (an encrypted volume); PostgreSQL's WAL
 segments until they are recycled and overwritten; backups until they expire
@@ -35,11 +39,12 @@ every withdrawal: `flask jobs scrub --all` rewrites it too, for a nightly timer.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
 from flask import current_app
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -130,19 +135,24 @@ def scrub_after_commit() -> list[str]:
 def scrub() -> list[str]:
     """Rewrite (PostgreSQL) or checkpoint (SQLite) for every deletion noted so far. Cheap when
     nothing was deleted. A marker is cleared before its rewrite and put back if the rewrite
-    fails, so a deletion noted meanwhile keeps its own."""
+    fails or could not remove every deleted row, so nothing noted is forgotten."""
     db.session.commit()
     pending = list(db.session.execute(select(ErasurePending.id, ErasurePending.table_name)))
     if not pending:
         return []
     tables = sorted({name for _id, name in pending})
+    if _dialect() == "postgresql":
+        _wait_for_older_snapshots([i for i, _name in pending])
     db.session.execute(delete(ErasurePending).where(ErasurePending.id.in_([i for i, _name in pending])))
     db.session.commit()
     try:
         done = rewrite([*tables, "erasure_pending"])
         if _dialect() == "sqlite" and not done:
-            raise _Busy
-    except (SQLAlchemyError, _Busy):
+            raise _Incomplete("a reader was still using the WAL")
+        kept = _dead_rows_kept(done)
+        if kept:
+            raise _Incomplete(f"a transaction older than the deletion still saw rows of {', '.join(kept)}")
+    except SQLAlchemyError:
         db.session.rollback()
         db.session.execute(insert(ErasurePending), [{"table_name": t} for t in tables])
         db.session.commit()
@@ -150,8 +160,39 @@ def scrub() -> list[str]:
     return done
 
 
-class _Busy(SQLAlchemyError):
-    """SQLite's WAL was in use by a reader and could not be cut."""
+class _Incomplete(SQLAlchemyError):
+    """The engine kept some deleted rows: SQLite's WAL was in use by a reader, or a PostgreSQL
+    transaction that began before the deletion still saw them (a rewrite must keep those)."""
+
+
+def _wait_for_older_snapshots(marker_ids: list[int], wait: float = 3.0) -> None:
+    """PostgreSQL: a rewrite keeps deleted rows that a transaction begun before their deletion can
+    still see (autovacuum's ANALYZE, a long report, a pg_dump). Wait a little for such
+    transactions to end. The markers were written by the deleting transactions, so their `xmin`
+    is theirs. Only sessions this role may see are counted; `_dead_rows_kept` checks afterwards."""
+    older = text(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity a, "
+        "(SELECT min(age(xmin)) AS newest FROM erasure_pending WHERE id = ANY(:ids)) m "
+        "WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
+        "AND (age(a.backend_xmin) >= m.newest OR age(a.backend_xid) >= m.newest))"
+    )
+    deadline = time.monotonic() + wait
+    while db.session.scalar(older, {"ids": marker_ids}) and time.monotonic() < deadline:
+        db.session.commit()
+        time.sleep(0.05)
+    db.session.commit()
+
+
+def _dead_rows_kept(tables: list[str]) -> list[str]:
+    """PostgreSQL, after `rewrite` (whose ANALYZE counts the dead rows a rewrite had to keep)."""
+    if _dialect() != "postgresql" or not tables:
+        return []
+    kept = db.session.scalars(
+        text("SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 0 AND relname = ANY(:names)"),
+        {"names": [t for t in tables if t != "erasure_pending"]},
+    ).all()
+    db.session.commit()
+    return sorted(kept)
 
 
 def rewrite(tables: list[str] | tuple[str, ...], *, everything: bool = False) -> list[str]:
@@ -209,7 +250,10 @@ def _dialect() -> str:
 def scrub_command(everything: bool) -> None:
     """Remove deleted rows' bytes from the database files (and, with --all, store every table in
     the order of its random keys)."""
-    done = rewrite(ALL_TABLES, everything=True) if everything else scrub()
+    try:
+        done = rewrite(ALL_TABLES, everything=True) if everything else scrub()
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"not finished ({error}); the next job run tries again") from error
     click.echo("rewrote " + (", ".join(done) if done else "nothing (nothing was waiting)"))
 
 

@@ -199,3 +199,32 @@ def test_a_withdrawal_whose_rewrite_must_wait_still_answers_and_is_erased_later(
     with app.app_context():
         jobs.run_once()
     assert _left_in_files(app, secrets) == []
+
+
+def test_rows_an_older_transaction_still_sees_stay_noted_until_it_ends(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A rewrite must keep deleted rows that a transaction begun before the deletion can still see
+    (a pg_dump, a long report, autovacuum's ANALYZE). The deletion stays noted, and is erased by
+    the job run after that transaction ends, not forgotten."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite has no older snapshots to keep rows for")
+    codename = send_and_get_codename(client, BODY)
+    with app.app_context():
+        public_id = db.session.scalar(select(Submission.public_id))
+        assert public_id is not None
+        secrets = _secrets_of(public_id)
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="REPEATABLE READ")
+    with other.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM themes"))  # a snapshot, and no lock on the blobs
+        code, page = status_post(client, codename, action="withdraw", confirm="yes")
+        assert code == 200 and "deleted from our database" in page
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ErasurePending)) > 0
+        reader.rollback()
+    other.dispose()
+    assert _left_in_files(app, secrets)
+    with app.app_context():
+        jobs.run_once()
+        assert db.session.scalar(select(func.count()).select_from(ErasurePending)) == 0
+    assert _left_in_files(app, secrets) == []
