@@ -26,9 +26,11 @@ theme tag replaced, approved wording published. So a deletion that committed is 
 by a rewrite: at once where the caller asks (`scrub_after_commit`, after a withdrawal), else at
 the next job run (testimony/jobs.py), every minute.
 
-A rewrite must keep deleted rows that a transaction begun before the deletion can still see (a
-running pg_dump, a long report, autovacuum's ANALYZE): `scrub` waits a little for those to end,
-and if the rewrite still had to keep some, the deletion stays noted for the next job run.
+A rewrite must keep deleted rows while a transaction begun before the deletion is still running
+(a pg_dump, a long report, autovacuum's ANALYZE; in any database of the server, since every new
+snapshot reaches back to the oldest running transaction): `scrub` waits a little for those to
+end, and otherwise, or if the rewrite still had to keep some, the deletion stays noted for the
+next job run.
 
 What stays after either (and what an operator does about it, docs/DEPLOY.md): the old file's
 blocks on the disk after a rewrite or truncation (an encrypted volume); PostgreSQL's WAL
@@ -128,7 +130,9 @@ def scrub_after_commit() -> list[str]:
         return scrub()
     except SQLAlchemyError as error:
         db.session.rollback()
-        current_app.logger.warning("erasure postponed to the next job run (%s)", type(error).__name__)
+        # The reason is ours (_Incomplete) or the error's type: never a statement or its values.
+        reason = str(error) if isinstance(error, _Incomplete) else type(error).__name__
+        current_app.logger.warning("erasure postponed to the next job run: %s", reason)
         return []
 
 
@@ -142,7 +146,7 @@ def scrub() -> list[str]:
         return []
     tables = sorted({name for _id, name in pending})
     if _dialect() == "postgresql":
-        _wait_for_older_snapshots([i for i, _name in pending])
+        _wait_for_older_transactions([i for i, _name in pending])
     db.session.execute(delete(ErasurePending).where(ErasurePending.id.in_([i for i, _name in pending])))
     db.session.commit()
     try:
@@ -165,20 +169,24 @@ class _Incomplete(SQLAlchemyError):
     transaction that began before the deletion still saw them (a rewrite must keep those)."""
 
 
-def _wait_for_older_snapshots(marker_ids: list[int], wait: float = 3.0) -> None:
-    """PostgreSQL: a rewrite keeps deleted rows that a transaction begun before their deletion can
-    still see (autovacuum's ANALYZE, a long report, a pg_dump). Wait a little for such
-    transactions to end. The markers were written by the deleting transactions, so their `xmin`
-    is theirs. Only sessions this role may see are counted; `_dead_rows_kept` checks afterwards."""
+def _wait_for_older_transactions(marker_ids: list[int], wait: float = 3.0) -> None:
+    """PostgreSQL: a rewrite must keep deleted rows while any transaction that began before their
+    deletion is still running, in this database (a pg_dump, a report, autovacuum's ANALYZE) or,
+    because every new snapshot then reaches back to it, in any other database on the server.
+    Wait a little for them to end; raise _Incomplete (the deletion stays noted) if they do not.
+    The markers were written by the deleting transactions, so their `xmin` is theirs."""
     older = text(
-        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity a, "
-        "(SELECT min(age(xmin)) AS newest FROM erasure_pending WHERE id = ANY(:ids)) m "
-        "WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
-        "AND (age(a.backend_xmin) >= m.newest OR age(a.backend_xid) >= m.newest))"
+        "SELECT age((pg_snapshot_xmin(pg_current_snapshot())::text::numeric % 4294967296)::text::xid)"
+        " >= m.newest OR EXISTS (SELECT 1 FROM pg_stat_activity a"
+        " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+        " AND (age(a.backend_xmin) >= m.newest OR age(a.backend_xid) >= m.newest))"
+        " FROM (SELECT min(age(xmin)) AS newest FROM erasure_pending WHERE id = ANY(:ids)) m"
     )
     deadline = time.monotonic() + wait
-    while db.session.scalar(older, {"ids": marker_ids}) and time.monotonic() < deadline:
+    while db.session.scalar(older, {"ids": marker_ids}):
         db.session.commit()
+        if time.monotonic() > deadline:
+            raise _Incomplete("a transaction older than the deletion is still running")
         time.sleep(0.05)
     db.session.commit()
 
