@@ -1,7 +1,7 @@
 """random keys for what submitters create; blobs bound to their place; approved details sealed
 
-Revision ID: c4e8a1f2d9b7
-Revises: b7d2e4f81c3a
+Revision ID: f3a9d2c51e07
+Revises: c4e8a1f2d9b7
 Create Date: 2026-12-01 10:00:00
 
 1. `submissions`, `sealed_blobs`, `wrapped_keys`, `submission_tags`: every existing key is
@@ -32,8 +32,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c4e8a1f2d9b7"
-down_revision = "b7d2e4f81c3a"
+revision = "f3a9d2c51e07"
+down_revision = "c4e8a1f2d9b7"
 branch_labels = None
 depends_on = None
 
