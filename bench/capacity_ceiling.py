@@ -55,7 +55,7 @@ def _load(path: str) -> tuple[Any, list[Any]]:
             public_id=c["public_id"],
             text=c["text"],
             withdrawn=c["withdrawn"],
-            sealed_text=None,  # published: the wording is plain text
+            sealed=None,  # published: wording, themes and reply target are plain
             in_reply_to_id=None,
             themes=[SimpleNamespace(**t) for t in c["themes"]],
             digest=digest,
@@ -92,6 +92,7 @@ app.add_template_filter(render, "markdown")
 app.add_template_filter(paragraphs, "paragraphs")
 app.add_template_filter(plain, "plain")
 app.add_template_filter(approved.text_of, "wording")
+app.add_template_filter(approved.themes_of, "themes_of")
 app.jinja_env.globals.update(
     withdrawn_note=publishing.WITHDRAWN_NOTE,
     month_name=month_name,

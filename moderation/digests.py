@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from moderation.auth import current_user, role_required
-from testimony import audit, lifecycle, publishing
+from testimony import approved, audit, lifecycle, publishing
 from testimony.db import db
 from testimony.demo import slugify
 from testimony.models import Contribution, Digest, DigestKind, Role, Theme, utcnow
@@ -248,7 +248,7 @@ def single() -> Response:
         intro_markdown="",
         kind=DigestKind.SINGLE,
         created_by=current_user().name,
-        themes=list(contribution.themes),
+        themes=approved.themes_of(contribution),
     )
     db.session.add(digest)
     db.session.flush()
@@ -287,9 +287,11 @@ def edit(digest_id: int) -> str:
 def _edit_page(digest: Digest, *, error: str | None = None, status: int = 200) -> Any:
     themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
     theme_filter = request.args.get("theme", "").strip()
-    available = list(db.session.scalars(publishing.available_contributions(theme_filter or None)))
+    available = list(db.session.scalars(publishing.available_contributions()))
+    if theme_filter:
+        available = approved.with_theme(available, theme_filter)
     digest_themes = {t.slug for t in digest.themes}
-    suggested = [c for c in available if digest_themes & {t.slug for t in c.themes}]
+    suggested = [c for c in available if digest_themes & {t.slug for t in approved.themes_of(c)}]
     others = [c for c in available if c not in suggested]
     page = render_template(
         "desk/digests/edit.html",

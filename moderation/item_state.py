@@ -43,6 +43,8 @@ class ItemState:
     themes: list[str]
     messages: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    # The public id of the published contribution this responds to (sealed in the bundle).
+    in_reply_to: str | None = None
 
     def draft_payload(self) -> dict[str, Any]:
         return {
@@ -64,9 +66,11 @@ def load(submission: Submission, moderator_id: int, private_key: bytes) -> ItemS
     def open_(blob: SealedBlob) -> dict[str, Any]:
         return sealing.open_blob(blob, Recipient.MODERATOR, private_key, moderator_id)
 
-    blobs = sorted(submission.blobs, key=lambda b: b.id)
+    # In the order they were written; the random ids order nothing.
+    blobs = sorted(submission.blobs, key=lambda b: b.seq)
     bundle = next(b for b in blobs if b.kind == BlobKind.BUNDLE)
-    redaction = open_(bundle)["redaction"]
+    sent = open_(bundle)
+    redaction = sent["redaction"]
     state = ItemState(
         original=redaction["text"],
         spans=[SpanState(s["start"], s["end"], s["label"], s["replacement"]) for s in redaction["spans"]],
@@ -75,6 +79,8 @@ def load(submission: Submission, moderator_id: int, private_key: bytes) -> ItemS
         warnings=list(redaction.get("warnings", [])),
         suggested_themes=list(redaction.get("themes", [])),
         themes=list(redaction.get("themes", [])),
+        # Bundles from older versions have no such key: theirs is in submission.in_reply_to.
+        in_reply_to=sent.get("in_reply_to") or submission.in_reply_to,
     )
     drafts = [b for b in blobs if b.kind == BlobKind.DRAFT]
     if drafts:

@@ -299,21 +299,15 @@ def _approve(submission: Submission, version: int) -> str:
     )
     if not state.draft.strip():
         raise _FormProblem("There is no text to approve.")
-    themes = list(db.session.scalars(select(Theme).where(Theme.slug.in_(state.themes))))
-    reply_target = _reply_target(submission)
     _decide(submission, version, lifecycle.Action.APPROVE)
     set_tags(submission, state.themes)
-    contribution = Contribution(submission_id=submission.id, themes=themes, in_reply_to_id=reply_target)
-    # Still unpublished testimony: kept sealed until its digest is published.
-    approved.seal(contribution, state.draft)
+    contribution = Contribution(submission_id=submission.id)
+    # Still unpublished testimony: wording, themes and what it answers stay sealed until its
+    # digest is published (testimony/approved.py).
+    approved.seal(contribution, state.draft, themes=state.themes, in_reply_to=state.in_reply_to)
+    submission.in_reply_to = None  # set only on items stored by older versions
     db.session.add(contribution)
     return "Approved. An editor can now put it in a digest."
-
-
-def _reply_target(submission: Submission) -> int | None:
-    if not submission.in_reply_to:
-        return None
-    return db.session.scalar(select(Contribution.id).where(Contribution.public_id == submission.in_reply_to))
 
 
 def _decline(submission: Submission, version: int) -> str:

@@ -1,81 +1,190 @@
 """Approved text waits for its digest encrypted, and becomes plain text only when published.
 
 A moderator's approval turns a sealed submission into a contribution: the checked, redacted
-wording an editor will place in a digest. Until that digest is published the wording is still
-unpublished testimony, so it is kept as AES-256-GCM ciphertext under the instance's publication
-key (instance/keys.json), never in the `contributions.text` column. A copy of the database, a
-`pg_dump` or a backup therefore holds no unpublished words.
+wording an editor will place in a digest, the themes it was filed under and, for a response, the
+published contribution it answers. Until that digest is published all three are still facts about
+unpublished testimony, so they are kept together as AES-256-GCM ciphertext under the instance's
+publication key (instance/keys.json), in a `sealed_approvals` row, never in the `contributions`
+columns (`text`, its theme rows, `in_reply_to_id`). A copy of the database, a `pg_dump` or a
+backup therefore holds no unpublished words, and does not say what they are about.
 
 Why a key the server holds, rather than the moderators' keys that seal submissions: scheduled
 digests publish themselves (`flask jobs run-once`, the RQ worker) when no person is logged in, so
 the server must be able to open the text at that time. This protects against a leaked database
 or backup, not against someone who controls the running server (docs/THREAT_MODEL.md).
 
-`publishing.publish` is the one place text is revealed; withdrawal forgets both forms.
+`publishing.publish` is the one place these are revealed (`reveal`); withdrawal forgets them.
 """
 
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import select
+import json
+from dataclasses import dataclass, field
+
+from flask import current_app, g
+from sqlalchemy import delete, select
 
 from testimony import crypto, instance_keys
 from testimony.db import db
-from testimony.models import Contribution, Digest, new_public_id
+from testimony.models import Contribution, Digest, SealedApproval, Theme, contribution_themes, new_public_id
+
+# Format 1 (before 2026-12): the wording alone, as UTF-8. Format 2: a JSON object with the
+# wording, theme slugs and reply target. Each has its own associated data, so a format-2 row
+# relabelled as format 1 does not open.
+TEXT_ONLY, WITH_DETAILS = 1, 2
 
 
-def _aad(contribution: Contribution) -> bytes:
+@dataclass(frozen=True)
+class Approved:
+    """What a contribution waiting for its digest holds."""
+
+    text: str
+    themes: list[str] = field(default_factory=list)  # theme slugs
+    in_reply_to: str | None = None  # the public id of the contribution it answers
+
+
+def _aad(contribution: Contribution, fmt: int) -> bytes:
     # Bound to the contribution's public id: ciphertext moved to another row does not open.
-    return f"testimony/approved/{contribution.public_id}".encode()
+    if fmt == TEXT_ONLY:
+        return f"testimony/approved/{contribution.public_id}".encode()
+    return f"testimony/approved/v2/{contribution.public_id}".encode()
 
 
-def seal(contribution: Contribution, text: str) -> None:
-    """Keep `text` as the contribution's wording, encrypted until publication."""
+def seal(
+    contribution: Contribution, text: str, *, themes: list[str] | None = None, in_reply_to: str | None = None
+) -> None:
+    """Keep the wording, theme slugs and reply target (a public id), encrypted until publication.
+    The contribution's own theme rows and `in_reply_to_id` stay empty."""
     if not contribution.public_id:
         contribution.public_id = new_public_id()
+    payload = {"text": text, "themes": sorted(set(themes or [])), "in_reply_to": in_reply_to}
+    plaintext = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     key = instance_keys.publication_key(current_app)
-    contribution.sealed_text = crypto.encrypt(key, text.encode("utf-8"), _aad(contribution))
+    ciphertext = crypto.encrypt(key, plaintext, _aad(contribution, WITH_DETAILS))
+    if contribution.sealed is None:
+        contribution.sealed = SealedApproval(format=WITH_DETAILS, ciphertext=ciphertext)
+    else:
+        contribution.sealed.format, contribution.sealed.ciphertext = WITH_DETAILS, ciphertext
     contribution.text = ""
+
+
+def is_sealed(contribution: Contribution) -> bool:
+    return contribution.sealed is not None
+
+
+def details(contribution: Contribution) -> Approved:
+    """What a sealed contribution holds. Raises crypto.CryptoError if it does not open."""
+    sealed = contribution.sealed
+    if sealed is None:
+        raise LookupError("this contribution holds nothing sealed")
+    key = instance_keys.publication_key(current_app)
+    plaintext = crypto.decrypt(key, sealed.ciphertext, _aad(contribution, sealed.format)).decode("utf-8")
+    if sealed.format == TEXT_ONLY:
+        # Themes and reply target of these are still in the clear columns until
+        # `seal_leftovers` (flask init) moves them inside.
+        return Approved(
+            text=plaintext,
+            themes=[t.slug for t in contribution.themes],
+            in_reply_to=contribution.in_reply_to.public_id if contribution.in_reply_to else None,
+        )
+    payload = json.loads(plaintext)
+    return Approved(text=payload["text"], themes=list(payload["themes"]), in_reply_to=payload["in_reply_to"])
 
 
 def text_of(contribution: Contribution) -> str:
     """The wording, whether published (plain) or still waiting (sealed); "" once withdrawn."""
-    if contribution.sealed_text is None:
-        return contribution.text
-    key = instance_keys.publication_key(current_app)
-    return crypto.decrypt(key, contribution.sealed_text, _aad(contribution)).decode("utf-8")
+    return details(contribution).text if is_sealed(contribution) else contribution.text
+
+
+def _themes_by_slug() -> dict[str, Theme]:
+    # One query per request however many contributions a page lists (the editors' pool).
+    if "approved_themes" not in g:
+        g.approved_themes = {t.slug: t for t in db.session.scalars(select(Theme))}
+    themes: dict[str, Theme] = g.approved_themes
+    return themes
+
+
+def themes_of(contribution: Contribution) -> list[Theme]:
+    """Its themes, sorted by name, whether published (rows) or still waiting (sealed)."""
+    if not is_sealed(contribution):
+        return list(contribution.themes)
+    known = _themes_by_slug()
+    found = [known[slug] for slug in details(contribution).themes if slug in known]
+    return sorted(found, key=lambda t: t.name)
+
+
+def parent_of(contribution: Contribution) -> Contribution | None:
+    """The contribution it responds to, whether published (a foreign key) or still waiting."""
+    if not is_sealed(contribution):
+        return contribution.in_reply_to
+    target = details(contribution).in_reply_to
+    if target is None:
+        return None
+    return db.session.scalar(select(Contribution).where(Contribution.public_id == target))
+
+
+def with_theme(contributions: list[Contribution], slug: str) -> list[Contribution]:
+    """Those filed under a theme. Sealed themes are opened one by one: this serves the editors'
+    pool (contributions in no digest yet), not the published archive, which filters in SQL."""
+    return [c for c in contributions if slug in {t.slug for t in themes_of(c)}]
 
 
 def reveal(contribution: Contribution) -> None:
-    """Publication: the wording becomes plain text and the sealed copy is dropped."""
-    if contribution.sealed_text is not None:
-        contribution.text = text_of(contribution)
-        contribution.sealed_text = None
+    """Publication: the wording becomes plain text, the themes become rows and the reply target a
+    foreign key, and the sealed copy is deleted."""
+    if not is_sealed(contribution):
+        return
+    opened = details(contribution)
+    contribution.text = opened.text
+    known = {t.slug: t for t in db.session.scalars(select(Theme).where(Theme.slug.in_(opened.themes)))}
+    contribution.themes = sorted((known[s] for s in opened.themes if s in known), key=lambda t: t.name)
+    if opened.in_reply_to is not None:
+        contribution.in_reply_to_id = db.session.scalar(
+            select(Contribution.id).where(Contribution.public_id == opened.in_reply_to)
+        )
+    contribution.sealed = None
 
 
 def forget(contribution: Contribution) -> None:
-    """Withdrawal: neither form of the wording is kept."""
+    """Withdrawal: neither form of the wording is kept, nor its themes or reply target."""
     contribution.text = ""
-    contribution.sealed_text = None
+    contribution.sealed = None
+    contribution.themes = []
 
 
 def seal_leftovers() -> int:
-    """Seal the plain text of unpublished contributions written before this module existed.
-    Commits, and returns how many were sealed."""
+    """Seal what unpublished contributions written by older versions hold in the clear: plain
+    text, wording sealed on its own (format 1), theme rows and reply targets. `flask init` runs
+    this after migrating (a migration never sees the publication key). Commits, and returns how
+    many were sealed."""
     published = (
         select(Contribution.id)
         .join(Digest, Contribution.digest_id == Digest.id)
         .where(Digest.published_at.is_not(None))
     )
     waiting = db.session.scalars(
-        select(Contribution).where(
-            Contribution.text != "",
-            Contribution.sealed_text.is_(None),
-            Contribution.withdrawn.is_(False),
-            Contribution.id.not_in(published),
-        )
+        select(Contribution).where(Contribution.withdrawn.is_(False), Contribution.id.not_in(published))
     ).all()
+    sealed = 0
     for contribution in waiting:
-        seal(contribution, contribution.text)
+        if contribution.sealed is not None and contribution.sealed.format == WITH_DETAILS:
+            continue
+        if contribution.sealed is None and not contribution.text:
+            continue  # nothing was ever approved into it
+        opened = details(contribution) if contribution.sealed is not None else None
+        text = opened.text if opened else contribution.text
+        themes = opened.themes if opened else [t.slug for t in contribution.themes]
+        target = (
+            opened.in_reply_to
+            if opened
+            else (contribution.in_reply_to.public_id if contribution.in_reply_to else None)
+        )
+        seal(contribution, text, themes=themes, in_reply_to=target)
+        db.session.execute(
+            delete(contribution_themes).where(contribution_themes.c.contribution_id == contribution.id)
+        )
+        db.session.expire(contribution, ["themes"])
+        contribution.in_reply_to_id = None
+        sealed += 1
     db.session.commit()
-    return len(waiting)
+    return sealed

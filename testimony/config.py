@@ -72,6 +72,10 @@ class Defaults:
     # Retention (testimony/retention.py), in days.
     RETENTION_CLOSED_DAYS = 30
     RETENTION_ORIGINAL_DAYS = 90
+    # How long the deployment keeps its backups (docs/DEPLOY.md, section 10). Not enforced here:
+    # it is what submitters are told about withdrawal ("copies in backups are deleted when those
+    # backups expire, within N days"), so set it to what the backup rotation really does.
+    BACKUP_RETENTION_DAYS = 7
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:

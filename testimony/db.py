@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
@@ -42,12 +44,50 @@ else:
     Model = db.Model
 
 
+# The WAL is cut back to this size whenever SQLite starts writing it afresh, so stale frames
+# (copies of pages as they were, deleted rows included) do not sit in a file that only grows.
+# testimony/erasure.py truncates it to nothing after a withdrawal or a purge.
+SQLITE_JOURNAL_SIZE_LIMIT = 0
+PRIVATE = 0o600
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_file_private(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> None:
+    """Create a new SQLite database file readable by its owner only, before SQLite opens it.
+
+    SQLite would create it with the process's umask (usually 0644: anyone on the machine could
+    read the ciphertext, lookup ids and published text). Its -wal and -shm files take the mode of
+    the database file, so this covers them too. Made here, not after, so there is no moment at
+    which another user could open the file and keep it open."""
+    if dialect.name != "sqlite":
+        return
+    path = _sqlite_path(cargs, cparams)
+    if path is None:
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a folder that does not exist: let SQLite give its own error
+    os.close(fd)
+
+
+def _sqlite_path(cargs: Any, cparams: Any) -> str | None:
+    database = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(database, str) or not database or database == ":memory:" or cparams.get("uri"):
+        return None
+    return database
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """On SQLite: enforce foreign keys, and overwrite deleted content with zeros.
+    """On SQLite: enforce foreign keys, overwrite deleted content with zeros, and keep the files
+    private.
 
     secure_delete matters here: a withdrawn testimony's ciphertext must not linger in free
-    pages of the database file.
+    pages of the database file. It reaches the database file only: the WAL keeps copies of
+    pages as they were until it is checkpointed and cut (testimony/erasure.py).
     """
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
@@ -56,8 +96,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT}")
     cursor.execute("PRAGMA busy_timeout=10000")
+    files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main" and row[2]]
     cursor.close()
+    for path in files:
+        _make_private(path, path + "-wal", path + "-shm")
+
+
+def _make_private(*paths: str) -> None:
+    """Databases made by older versions (or copied in) were world-readable: tighten them."""
+    for path in paths:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            if mode & 0o077:
+                os.chmod(path, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            continue  # not ours to change (the operator's choice); DEPLOY.md sets 0700 folders
 
 
 def count_up_to(query: Select[Any], cap: int) -> Select[Any]:

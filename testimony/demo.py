@@ -47,12 +47,15 @@ def themes_named(slugs: Sequence[str]) -> list[Theme]:
 def add_contribution(
     text: str, themes: Sequence[str] = (), *, in_reply_to: Contribution | None = None
 ) -> Contribution:
-    """An approved contribution in no digest yet (as the desk's approve step leaves it)."""
-    contribution = Contribution(
-        themes=themes_named(themes),
-        in_reply_to_id=in_reply_to.id if in_reply_to else None,
+    """An approved contribution in no digest yet (as the desk's approve step leaves it: wording,
+    themes and reply target sealed until publication)."""
+    contribution = Contribution()
+    approved.seal(
+        contribution,
+        text.strip(),
+        themes=list(themes),
+        in_reply_to=in_reply_to.public_id if in_reply_to else None,
     )
-    approved.seal(contribution, text.strip())
     db.session.add(contribution)
     db.session.flush()
     return contribution

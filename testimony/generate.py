@@ -20,7 +20,8 @@ theme pages see realistic words and lengths. Everything is deterministic for a g
 except ids the app makes unguessable (public ids) and key material.
 
 Meant for a bench or demo database, not a live site: ids are taken as max(id)+1 while nothing
-else writes, and the command refuses a database holding digests it did not make (--force).
+else writes (random ones, as the app makes them, for submissions and what they hold), and the
+command refuses a database holding digests it did not make (--force).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from testimony import crypto, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
+    BlobFormat,
     BlobKind,
     Contribution,
     Digest,
@@ -55,6 +57,7 @@ from testimony.models import (
     WrappedKey,
     contribution_themes,
     digest_themes,
+    new_random_id,
     utcnow,
 )
 from testimony.themes import sync_themes
@@ -326,7 +329,8 @@ def _after_bulk_load(tables: Iterable[Table]) -> None:
     merged), which is what a benchmark of reading pages should measure."""
     names = [t.name for t in tables]
     if db.session.get_bind().dialect.name == "postgresql":
-        for name in (t.name for t in tables if "id" in t.c):
+        # Tables keyed by random ids have no sequence to move.
+        for name in (t.name for t in tables if "id" in t.c and t.c.id.autoincrement is not False):
             db.session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our table names
@@ -418,7 +422,6 @@ def _published(
     sizes = _digest_sizes(total, per_digest, rng)
     digest_id = _next_id(Digest.__table__)
     contribution_id = _next_id(Contribution.__table__)
-    submission_id = _next_id(Submission.__table__)
     contribution_ids = _unique_public_ids(total, taken)
     submission_ids = _unique_public_ids(total, taken)
     step = dt.timedelta(days=span_days) / max(1, len(sizes))
@@ -464,6 +467,7 @@ def _published(
                 own.add(rng.choice(slugs))
             reply_to = rng.choice(earlier) if earlier and rng.random() < 0.03 else None
             decided = published_at.date()
+            submission_id = new_random_id()
             submissions.append(
                 {
                     "id": submission_id,
@@ -496,7 +500,6 @@ def _published(
             c_themes.extend({"contribution_id": contribution_id, "theme_id": themes[s]} for s in own)
             batch_ids.append(contribution_id)
             contribution_id += 1
-            submission_id += 1
             n += 1
         earlier.extend(batch_ids)
         digest_id += 1
@@ -519,9 +522,6 @@ def _queued(total: int, rng: random.Random, now: dt.datetime, slugs: list[str], 
     ]
     redactions = [r.to_dict() for r in nlp.redact_many(texts)]
     readers = sealing.staff_readers()
-    submission_id = _next_id(Submission.__table__)
-    blob_id = _next_id(SealedBlob.__table__)
-    key_id = _next_id(WrappedKey.__table__)
     statuses = [s for s, _ in QUEUE_MIX]
     weights = [w for _, w in QUEUE_MIX]
     public_ids = _unique_public_ids(total, taken)
@@ -532,8 +532,13 @@ def _queued(total: int, rng: random.Random, now: dt.datetime, slugs: list[str], 
         redaction = redactions[i % len(redactions)]
         received = (now - dt.timedelta(days=rng.randint(0, 60))).date()
         stub = Submission(public_id=public_ids[i])
+        submission_id = new_random_id()
+        bundle = SealedBlob(
+            id=new_random_id(), seq=1, format=BlobFormat.BOUND, kind=BlobKind.BUNDLE, author=Author.SUBMITTER
+        )
         data_key = crypto.random_key()
-        plaintext = json.dumps({"redaction": redaction}, ensure_ascii=False).encode("utf-8")
+        payload = {"redaction": redaction, "in_reply_to": None}
+        plaintext = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         submissions.append(
             {
                 "id": submission_id,
@@ -552,28 +557,27 @@ def _queued(total: int, rng: random.Random, now: dt.datetime, slugs: list[str], 
         )
         blobs.append(
             {
-                "id": blob_id,
+                "id": bundle.id,
                 "submission_id": submission_id,
+                "seq": bundle.seq,
+                "format": bundle.format,
                 "kind": BlobKind.BUNDLE.value,
                 "author": Author.SUBMITTER.value,
                 "moderator_id": None,
                 "created_on": received,
-                "ciphertext": crypto.encrypt(data_key, plaintext, sealing.blob_aad(stub, BlobKind.BUNDLE)),
+                "ciphertext": crypto.encrypt(data_key, plaintext, sealing.blob_aad(stub, bundle)),
             }
         )
         for reader in readers:
             keys.append(
                 {
-                    "id": key_id,
-                    "blob_id": blob_id,
+                    "id": new_random_id(),
+                    "blob_id": bundle.id,
                     "recipient": reader.recipient.value,
                     "moderator_id": reader.moderator_id,
                     "wrapped": crypto.seal(reader.public_key, data_key, sealing.key_aad(stub)),
                 }
             )
-            key_id += 1
-        submission_id += 1
-        blob_id += 1
     _bulk(Submission.__table__, submissions)
     _bulk(SealedBlob.__table__, blobs)
     _bulk(WrappedKey.__table__, keys)

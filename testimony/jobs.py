@@ -1,4 +1,5 @@
-"""Background jobs: publish scheduled digests, apply retention, clear idle desk sessions.
+"""Background jobs: publish scheduled digests, apply retention (and erase what it deleted from
+the database files: testimony/erasure.py), clear idle desk sessions.
 
 On the embedded default, `flask jobs run-once` runs them inline (from cron or a systemd timer).
 In production, `flask jobs tick` (every minute, from a timer) puts one run on the Redis queue and
@@ -15,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete
 
-from testimony import publishing, redis_client, retention, send_tokens
+from testimony import erasure, publishing, redis_client, retention, send_tokens
 from testimony.db import db
 from testimony.models import LoginThrottle, ModeratorSession, utcnow
 
@@ -51,6 +52,11 @@ def run_once(now: dt.datetime | None = None) -> RunReport:
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.started_at < now - dt.timedelta(days=1)))
     send_tokens.purge(now.date())  # spent send tokens, once they can no longer be sent
     db.session.commit()
+    # After the commit: rewriting tables (PostgreSQL) or cutting the WAL (SQLite) works on what
+    # is committed. It erases what this run purged, and whatever else was deleted since the last
+    # run and not erased yet (a withdrawal whose own scrub could not get its lock, a revoked
+    # grant, published wording); nothing, cheaply, when nothing was.
+    erasure.scrub_after_commit()
     return RunReport(
         published=len(published),
         skipped=len(skipped),
@@ -100,6 +106,9 @@ def worker_command(burst: bool) -> None:
     if client is None:
         raise click.ClickException("REDIS_URL is not set: there is no queue to work on.")
     Worker([Queue(QUEUE, connection=client)], connection=client).work(burst=burst)
+
+
+jobs.add_command(erasure.scrub_command)
 
 
 def init_app(app: Flask) -> None:

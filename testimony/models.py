@@ -2,7 +2,9 @@
 
 What a submitter wrote is never in a column in the clear: it lives in `SealedBlob.ciphertext`,
 under a random per-blob data key, and the data key lives in `WrappedKey` rows, one per reader.
-Dates a submitter leaves are days, not seconds (see `Submission.received_on`).
+Dates a submitter leaves are days, not seconds (see `Submission.received_on`), and the rows a
+submitter's actions create have random keys (`new_random_id`), so that neither a column nor the
+order of the keys dates a submission or a message more finely than the day.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import enum
 import secrets
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -39,6 +43,21 @@ def today() -> dt.date:
 def new_public_id() -> str:
     # Opaque and unguessable, so the desk's URLs say nothing about order or volume.
     return secrets.token_hex(6)
+
+
+# Keys of the rows a submitter's actions create (submissions, their sealed blobs, wrapped keys
+# and theme tags). A sequence would number them in the order they were written, and a copy of the
+# database read beside the audit trail's times would then date a submission, or a message, to
+# the second. Random 63-bit keys (PostgreSQL's BIGINT is signed) keep the integer type and order
+# nothing; at a million rows the chance that any two collide is about 1 in 10^7, and a collision
+# is refused by the primary key rather than overwriting anything. On SQLite the column must be
+# declared exactly INTEGER: only then is it the rowid, the key the table's file is laid out by
+# (another type would leave a hidden rowid counting up in the order rows were written).
+RandomId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def new_random_id() -> int:
+    return secrets.randbelow(2**63 - 1) + 1
 
 
 class Role(enum.StrEnum):
@@ -109,7 +128,7 @@ class Submission(Model):
     # The queue reads one status, oldest first, by keyset: this index serves it at any size.
     __table_args__ = (Index("ix_submissions_queue", "status", "received_on", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     # Argon2id(codename, lookup salt); emptied when the submission is withdrawn.
     lookup_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -125,22 +144,42 @@ class Submission(Model):
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="SET NULL"))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # A response to a published contribution ("Respond anonymously"): that contribution's public
-    # id. A plain value, not a foreign key, so submissions and contributions do not form a cycle.
+    # Only in submissions stored by versions before 2026-12: which published contribution a
+    # response answers. It is now sealed inside the bundle (testimony/submissions.py: store), since
+    # what unpublished testimony answers says what it is about. The migration that sealed it
+    # emptied this column for every decided item; an open one keeps it until it is decided.
     in_reply_to: Mapped[str | None] = mapped_column(String(16))
 
     claimed_by: Mapped[Moderator | None] = relationship(foreign_keys=[claimed_by_id])
 
+    # Each kind in the order it was written (`SealedBlob.seq`): the conversation's order.
     blobs: Mapped[list[SealedBlob]] = relationship(
-        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="submission",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SealedBlob.seq",
     )
+
+
+class BlobFormat(enum.IntEnum):
+    """What a blob's associated data binds (testimony/sealing.py: blob_aad)."""
+
+    SUBMISSION_AND_KIND = 1  # blobs written before 2026-12: kept readable as they were written
+    BOUND = 2  # also the blob's own id, its place in the conversation, its author and moderator
 
 
 class SealedBlob(Model):
     __tablename__ = "sealed_blobs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
+    submission_id: Mapped[int] = mapped_column(
+        RandomId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    # Its place among the submission's blobs of its kind (1, 2, 3...): messages read in this
+    # order, the latest draft is the highest. Counted per submission and kind, so it says nothing
+    # about other submissions, nor where a reply fell among a moderator's notes and drafts.
+    seq: Mapped[int] = mapped_column(Integer)
+    format: Mapped[int] = mapped_column(SmallInteger, default=BlobFormat.BOUND)
     kind: Mapped[str] = mapped_column(String(16))
     author: Mapped[str] = mapped_column(String(16))
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="SET NULL"))
@@ -159,8 +198,10 @@ class WrappedKey(Model):
     __tablename__ = "wrapped_keys"
     __table_args__ = (UniqueConstraint("blob_id", "recipient", "moderator_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    blob_id: Mapped[int] = mapped_column(ForeignKey("sealed_blobs.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
+    blob_id: Mapped[int] = mapped_column(
+        RandomId, ForeignKey("sealed_blobs.id", ondelete="CASCADE"), index=True
+    )
     recipient: Mapped[str] = mapped_column(String(16))
     moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderators.id", ondelete="CASCADE"), index=True
@@ -248,9 +289,23 @@ class SubmissionTag(Model):
     __tablename__ = "submission_tags"
     __table_args__ = (UniqueConstraint("submission_id", "tag"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
+    submission_id: Mapped[int] = mapped_column(
+        RandomId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
     tag: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ErasurePending(Model):
+    """A table whose deleted rows may still be in the database's files (testimony/erasure.py).
+    Written in the same transaction as the deletion, so a committed deletion always leaves one;
+    removed once the table has been rewritten. One row per deleting transaction and table, with
+    a random key and no time, so these rows do not date deletions either."""
+
+    __tablename__ = "erasure_pending"
+
+    id: Mapped[int] = mapped_column(RandomId, primary_key=True, autoincrement=False, default=new_random_id)
+    table_name: Mapped[str] = mapped_column(String(64))
 
 
 class KeepTerm(Model):
@@ -317,9 +372,10 @@ class Digest(Model):
 
 
 class Contribution(Model):
-    """The approved, redacted text of a submission. Until its digest is published the wording is
-    kept only as `sealed_text` (testimony/approved.py) and `text` is empty; publication moves it
-    into `text`. Withdrawal empties both and leaves a short note in its place."""
+    """The approved, redacted text of a submission. Until its digest is published the wording,
+    its themes and what it responds to are kept only in `sealed` (testimony/approved.py): `text`
+    is empty, and it has no theme rows and no `in_reply_to_id`. Publication moves them into those
+    columns. Withdrawal empties them and leaves a short note in its place."""
 
     __tablename__ = "contributions"
     # Few rows: counting them on each theme page is cheap (testimony/listing.py).
@@ -335,10 +391,9 @@ class Contribution(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     submission_id: Mapped[int | None] = mapped_column(
-        ForeignKey("submissions.id", ondelete="SET NULL"), unique=True
+        RandomId, ForeignKey("submissions.id", ondelete="SET NULL"), unique=True
     )
     text: Mapped[str] = mapped_column(db.Text, default="")
-    sealed_text: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     in_reply_to_id: Mapped[int | None] = mapped_column(
@@ -350,6 +405,7 @@ class Contribution(Model):
     digest: Mapped[Digest | None] = relationship(back_populates="contributions")
     themes: Mapped[list[Theme]] = relationship(secondary=contribution_themes, order_by="Theme.name")
     in_reply_to: Mapped[Contribution | None] = relationship(remote_side="Contribution.id")
+    sealed: Mapped[SealedApproval | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class UsedSendToken(Model):
@@ -363,3 +419,19 @@ class UsedSendToken(Model):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_on: Mapped[dt.date] = mapped_column(Date, default=today)
+
+
+class SealedApproval(Model):
+    """Approved wording waiting for its digest, sealed under the publication key
+    (testimony/approved.py). A table of its own, not a column of `contributions`: withdrawal and
+    publication delete the row, and on PostgreSQL only rewriting a table removes a deleted row's
+    bytes from its files (testimony/erasure.py). This table holds only what waits for a digest,
+    so rewriting it is cheap; `contributions` holds the whole published archive."""
+
+    __tablename__ = "sealed_approvals"
+
+    contribution_id: Mapped[int] = mapped_column(
+        ForeignKey("contributions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    format: Mapped[int] = mapped_column(SmallInteger)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

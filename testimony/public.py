@@ -68,6 +68,18 @@ def wording_filter(contribution: Contribution) -> str:
     return approved.text_of(contribution)
 
 
+@bp.app_template_filter("themes_of")
+def themes_filter(contribution: Contribution) -> list[Theme]:
+    """A contribution's themes: rows once published, opened from its seal on the editors' desk."""
+    return approved.themes_of(contribution)
+
+
+@bp.app_template_filter("responds")
+def responds_filter(contribution: Contribution) -> bool:
+    """Whether it answers another contribution (a published one's foreign key, or its seal)."""
+    return approved.parent_of(contribution) is not None
+
+
 @bp.app_template_filter("plain")
 def plain_filter(text: str, limit: int | None = None) -> str:
     return plain(text, limit)
@@ -152,8 +164,9 @@ def _parents(contributions: list[Contribution]) -> dict[int, Contribution | None
     """For responses: the contribution each answers, if it is public (None if not)."""
     parents: dict[int, Contribution | None] = {}
     for c in contributions:
-        if c.in_reply_to_id is not None and c.in_reply_to is not None:
-            parent = c.in_reply_to
+        # Sealed until publication: the editors' preview opens it (testimony/approved.py).
+        parent = approved.parent_of(c)
+        if parent is not None:
             parents[c.id] = (
                 parent
                 if publishing.is_public(parent) or (parent.withdrawn and parent.digest_id is not None)

@@ -188,8 +188,9 @@ def thread(
 # ---- the editors' side -----------------------------------------------------------------------
 
 
-def available_contributions(theme: str | None = None) -> Select[Contribution]:
-    """Approved contributions not yet in any digest, oldest approval first."""
+def available_contributions() -> Select[Contribution]:
+    """Approved contributions not yet in any digest, oldest approval first. Their themes are
+    sealed (testimony/approved.py): filter by theme with `approved.with_theme`."""
     query = (
         select(Contribution)
         .outerjoin(Submission, Contribution.submission_id == Submission.id)
@@ -199,10 +200,8 @@ def available_contributions(theme: str | None = None) -> Select[Contribution]:
             or_(Submission.id.is_(None), Submission.status == Status.APPROVED),
         )
         .order_by(Contribution.approved_on, Contribution.id)
-        .options(selectinload(Contribution.themes))
+        .options(selectinload(Contribution.sealed))
     )
-    if theme:
-        query = with_theme(query, theme)
     return query
 
 

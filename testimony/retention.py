@@ -1,5 +1,5 @@
-"""Retention: what is kept, and for how long. Deletion is real: rows go, and on SQLite
-`secure_delete` overwrites their bytes.
+"""Retention: what is kept, and for how long. Deletion is real: rows go, and after a purge the
+job runner removes their bytes from the database files too (testimony/erasure.py).
 
 * Declined and withdrawn submissions: the whole row and everything sealed to it go after
   RETENTION_CLOSED_DAYS (default 30) from the day they were decided.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, lifecycle, ratelimit, submissions
+from testimony import codenames, erasure, lifecycle, ratelimit, submissions
 from testimony.db import db
 from testimony.models import Status, Submission
 from testimony.text import clean
@@ -27,8 +27,8 @@ REPLY_TOO_LATE = "This testimony was withdrawn, so it cannot take replies."
 # moderator's approval or an editor's publication had just won the race.
 WITHDRAWN_FROM: dict[str, str] = {
     Status.APPROVED: (
-        "Your testimony has been withdrawn and deleted. A moderator had approved it, but it had not "
-        "been published, and now it will never be published."
+        "Your testimony has been withdrawn. A moderator had approved it, but it had not been "
+        "published, and now it will never be published."
     ),
     Status.PUBLISHED: (
         "Your testimony has been withdrawn. It had been published, and it has now been taken down: "
@@ -36,7 +36,7 @@ WITHDRAWN_FROM: dict[str, str] = {
         "by its author. Copies anyone made while it was public are beyond our reach."
     ),
 }
-WITHDRAWN = "Your testimony has been withdrawn and deleted. It had not been published."
+WITHDRAWN = "Your testimony has been withdrawn. It had not been published."
 
 
 def _status_limit() -> str:
@@ -71,6 +71,8 @@ def post() -> tuple[str, int] | str:
         elif action == "withdraw":
             notice, error = _withdraw(submission)
         db.session.commit()
+        if action == "withdraw" and notice:
+            erasure.scrub_after_commit()  # the deleted rows' bytes, out of the database files
     except lifecycle.StateConflict as conflict:
         db.session.rollback()
         if conflict.status is None:  # removed by retention a moment ago
@@ -98,7 +100,7 @@ def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
     if request.form.get("confirm") != "yes":
         return None, "To withdraw, tick the box to confirm, then press Withdraw."
     previous = submissions.withdraw(submission)
-    return WITHDRAWN_FROM.get(previous, WITHDRAWN), None
+    return f"{WITHDRAWN_FROM.get(previous, WITHDRAWN)} {erasure.withdrawal_promise()}", None
 
 
 def _page(
@@ -112,7 +114,7 @@ def _page(
     return render_template(
         "status/page.html",
         submission=submission,
-        status_text=submissions.STATUS_TEXT.get(submission.status, submission.status),
+        status_text=submissions.status_text(submission.status),
         messages=submissions.messages_for_submitter(submission, derived),
         codename=codename,
         reply=clean(request.form.get("reply", "")) if error else "",

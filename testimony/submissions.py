@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import approved, codenames, instance_keys, lifecycle, sealing
+from testimony import approved, codenames, erasure, instance_keys, lifecycle, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -32,8 +32,15 @@ STATUS_TEXT: dict[str, str] = {
     Status.APPROVED: "Approved. It will appear in a future digest.",
     Status.PUBLISHED: "Published.",
     Status.DECLINED: "Not published. The reason is below.",
-    Status.WITHDRAWN: "Withdrawn. Everything you sent has been deleted.",
+    Status.WITHDRAWN: "Withdrawn.",  # followed by erasure.withdrawal_promise(): see status_text
 }
+
+
+def status_text(status: str) -> str:
+    text = STATUS_TEXT.get(status, status)
+    if status == Status.WITHDRAWN:
+        return f"{text} {erasure.withdrawal_promise()}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -72,14 +79,14 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
         lookup_id=derived.lookup_id,
         submitter_public_key=derived.keypair.public,
         warning_count=len(redaction.warnings),
-        in_reply_to=in_reply_to,
     )
     db.session.add(submission)
     sealing.seal_blob(
         submission,
         kind=BlobKind.BUNDLE,
         author=Author.SUBMITTER,
-        payload={"redaction": redaction.to_dict()},
+        # What it answers is sealed with it: it says what unpublished testimony is about.
+        payload={"redaction": redaction.to_dict(), "in_reply_to": in_reply_to},
         readers=sealing.staff_readers(),
     )
     db.session.flush()  # an error up to here means nothing was stored
@@ -130,7 +137,7 @@ def find(codename: str) -> tuple[Submission | None, codenames.Derived]:
 def messages_for_submitter(submission: Submission, derived: codenames.Derived) -> list[Message]:
     """The conversation, opened with the key pair only the codename can derive."""
     messages: list[Message] = []
-    for blob in sorted(submission.blobs, key=lambda b: b.id):
+    for blob in sorted(submission.blobs, key=lambda b: b.seq):
         if blob.kind != BlobKind.MESSAGE:
             continue
         payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
@@ -202,5 +209,6 @@ def withdraw(submission: Submission) -> Status:
         approved.forget(contribution)
         contribution.themes = []
     db.session.execute(delete(SubmissionTag).where(SubmissionTag.submission_id == submission.id))
+    submission.in_reply_to = None  # only set on items stored by older versions
     db.session.flush()  # the search index drops withdrawn words on flush (testimony/search.py)
     return previous

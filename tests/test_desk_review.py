@@ -75,9 +75,11 @@ def test_restore_strike_edit_and_approve(app: Flask, client: FlaskClient) -> Non
         contribution = db.session.scalar(select(Contribution))
         assert contribution is not None
         # Approved but unpublished: the wording is sealed, the plain column empty.
-        assert contribution.text == "" and contribution.sealed_text is not None
+        assert contribution.text == "" and contribution.sealed is not None
         assert approved.text_of(contribution) == "A manager said caseloads are fine."
-        assert [t.slug for t in contribution.themes] == ["workload"]
+        # Themes too are sealed until publication (testimony/approved.py).
+        assert contribution.themes == []
+        assert [t.slug for t in approved.themes_of(contribution)] == ["workload"]
         assert db.session.get(Submission, contribution.submission_id).status == Status.APPROVED
         actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.item == item.public_id)))
     assert actions == ["claim", "redaction_changed", "redaction_changed", "draft_edited", "approve"]
@@ -217,15 +219,19 @@ def test_a_response_is_linked_to_the_contribution_it_answers(app: Flask, client:
     )
     assert sent.status_code == 200
     with app.app_context():
-        response_item = db.session.scalar(select(Submission).where(Submission.in_reply_to == target))
+        response_item = db.session.scalar(select(Submission).where(Submission.public_id != first.public_id))
         assert response_item is not None
+        assert response_item.in_reply_to is None  # sealed in the bundle, not a clear column
         public_id = response_item.public_id
     act(client, public_id, "approve", themes_sent="1")
     with app.app_context():
-        answer = db.session.scalar(select(Contribution).where(Contribution.in_reply_to_id.is_not(None)))
-        assert (
-            answer is not None and answer.in_reply_to is not None and answer.in_reply_to.public_id == target
-        )
+        answer = db.session.scalar(select(Contribution).where(Contribution.public_id != target))
+        assert answer is not None and answer.in_reply_to_id is None  # sealed until published
+        parent = approved.parent_of(answer)
+        assert parent is not None and parent.public_id == target
+        publishing.publish(add_digest("Published second", [answer]))
+        db.session.commit()
+        assert answer.in_reply_to is not None and answer.in_reply_to.public_id == target
 
 
 def test_queue_tab_counts_stop_at_the_cap(app: Flask, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]

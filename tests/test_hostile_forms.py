@@ -56,7 +56,7 @@ def public_posts(app: Flask) -> list[str]:
     return sorted(paths)
 
 
-def bundle_text(app: Flask, submission_id: int) -> str:
+def bundle(app: Flask, submission_id: int) -> dict:
     """Open a stored bundle with the instance recovery key, as an admin restoring from a backup would."""
     with app.app_context():
         blob = db.session.scalar(
@@ -65,8 +65,11 @@ def bundle_text(app: Flask, submission_id: int) -> str:
             )
         )
         assert blob is not None, "a submission without its bundle is half-stored"
-        payload = sealing.open_blob(blob, Recipient.RECOVERY, app.config["TEST_RECOVERY_PRIVATE_KEY"])
-        return str(payload["redaction"]["text"])
+        return sealing.open_blob(blob, Recipient.RECOVERY, app.config["TEST_RECOVERY_PRIVATE_KEY"])
+
+
+def bundle_text(app: Flask, submission_id: int) -> str:
+    return str(bundle(app, submission_id)["redaction"]["text"])
 
 
 def expected_keys(app: Flask) -> int:
@@ -94,8 +97,9 @@ def assert_stored_exactly_when_shown(
     with app.app_context():
         found, _derived = submissions.find(codename)
         assert found is not None, "the codename shown must find its submission"
-        assert found.in_reply_to == in_reply_to
+        assert found.in_reply_to is None  # what it answers is sealed in the bundle
         ident = found.id
+    assert bundle(app, ident)["in_reply_to"] == in_reply_to
     if sent_body is not None:
         assert bundle_text(app, ident) == clean(sent_body)
     return codename
@@ -184,7 +188,7 @@ def test_a_replayed_withdrawal_is_harmless(app: Flask, client: FlaskClient) -> N
     fields = {"csrf_token": token, "codename": codename, "action": "withdraw", "confirm": "yes"}
     first = client.post("/status", data=fields)
     second = client.post("/status", data=fields)
-    assert first.status_code == 200 and "withdrawn and deleted" in first.get_data(as_text=True)
+    assert first.status_code == 200 and "has been withdrawn" in first.get_data(as_text=True)
     assert second.status_code == 400 and "already withdrawn" in second.get_data(as_text=True)
     assert snapshot(app)["sealed_blobs"] == 0
 
@@ -495,7 +499,7 @@ def test_status_with_a_real_codename_changes_exactly_what_it_says(
             assert found is not None
             texts = [m.text for m in submissions.messages_for_submitter(found, derived)]
         assert texts[-1] == clean(reply)
-    elif "withdrawn and deleted" in page:
+    elif "Your testimony has been withdrawn" in page:
         assert action == "withdraw" and confirm == "yes" and code == 200
         assert blobs_after == 0
         with app.app_context():

@@ -86,7 +86,7 @@ def test_withdraw_needs_confirmation_then_deletes(app: Flask, client: FlaskClien
     code, page = status_post(client, codename, action="withdraw")
     assert code == 400 and "tick the box" in page
     code, page = status_post(client, codename, action="withdraw", confirm="yes")
-    assert code == 200 and "withdrawn and deleted" in page
+    assert code == 200 and "withdrawn" in page and "deleted from our database" in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SealedBlob)) == 0
         sub = db.session.scalar(select(Submission))
