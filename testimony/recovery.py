@@ -129,7 +129,7 @@ def _export_one(
     submission: Submission, private: bytes, folder: Path, summary: ExportSummary, names: dict[int, str]
 ) -> None:
     pieces: list[dict[str, Any]] = []
-    for blob in sorted(submission.blobs, key=lambda b: b.id):
+    for blob in sorted(submission.blobs, key=lambda b: (b.kind, b.seq)):
         try:
             content = sealing.open_blob(blob, Recipient.RECOVERY, private)
         except (sealing.NoKeyForReader, crypto.CryptoError):
