@@ -40,6 +40,8 @@ from testimony.models import BlobKind, Moderator, Recipient, SealedBlob, Submiss
 
 ACTOR = "recovery key (command line)"
 NOTHING_CHANGED = "Nothing was written or changed."
+# The order in which an export lists a submission's pieces: kind by kind, each as written (seq).
+KIND_ORDER = list(BlobKind)
 
 
 class RecoveryError(Exception):
@@ -129,7 +131,7 @@ def _export_one(
     submission: Submission, private: bytes, folder: Path, summary: ExportSummary, names: dict[int, str]
 ) -> None:
     pieces: list[dict[str, Any]] = []
-    for blob in sorted(submission.blobs, key=lambda b: (b.kind, b.seq)):
+    for blob in sorted(submission.blobs, key=lambda b: (KIND_ORDER.index(b.kind), b.seq)):
         try:
             content = sealing.open_blob(blob, Recipient.RECOVERY, private)
         except (sealing.NoKeyForReader, crypto.CryptoError):

@@ -161,7 +161,7 @@ def test_themes_and_reply_target_stay_sealed_until_publication(app: Flask) -> No
 
 def test_a_response_names_its_target_only_inside_the_sealed_bundle(app: Flask) -> None:
     from tests.desk import login_as
-    from tests.helpers import csrf_token
+    from tests.helpers import form_tokens
     from tests.test_desk_review import act
 
     with app.app_context():
@@ -172,9 +172,9 @@ def test_a_response_names_its_target_only_inside_the_sealed_bundle(app: Flask) -
     moderator = app.test_client()
     login_as(app, moderator, "moderator", "mo")  # before the item arrives, so its key is wrapped to them
     submitter = app.test_client()
-    token = csrf_token(submitter, f"/submit?in_reply_to={parent_public}")
+    tokens = form_tokens(submitter, f"/submit?in_reply_to={parent_public}")
     response = submitter.post(
-        "/submit", data={"csrf_token": token, "body": WORDS, "in_reply_to": parent_public, "send": "1"}
+        "/submit", data={**tokens, "body": WORDS, "in_reply_to": parent_public, "send": "1"}
     )
     assert response.status_code == 200
     with app.app_context():

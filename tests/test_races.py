@@ -39,7 +39,7 @@ TEXT = "The night rota at the approved premises in Leeds has had one member of s
 MARK = "premises"  # a word of TEXT the redactor keeps
 OTHER = "Handover notes on the wing are written on the back of old rotas and thrown away."
 TAKEN_DOWN = "taken down"
-WITHDRAWN_AND_DELETED = "withdrawn and deleted"
+WITHDRAWN_AND_DELETED = "has been deleted from our database"
 WAIT = 30.0  # seconds: how long a step may take before the test gives up (never reached when it works)
 
 
@@ -185,8 +185,8 @@ def raw_contributions(app: Flask, submission_id: int) -> list[tuple[str, bool, s
     with app.app_context():
         rows = db.session.execute(
             text(
-                "SELECT public_id, withdrawn, text, sealed_text IS NOT NULL FROM contributions "
-                "WHERE submission_id = :id"
+                "SELECT c.public_id, c.withdrawn, c.text, EXISTS (SELECT 1 FROM sealed_approvals s "
+                "WHERE s.contribution_id = c.id) FROM contributions c WHERE c.submission_id = :id"
             ),
             {"id": submission_id},
         ).all()
@@ -204,7 +204,7 @@ def assert_nothing_live_for_withdrawn(app: Flask) -> None:
                 Submission.status == Status.WITHDRAWN,
                 (Contribution.withdrawn.is_(False))
                 | (Contribution.text != "")
-                | (Contribution.sealed_text.is_not(None)),
+                | Contribution.sealed.has(),
             )
         ).all()
         assert bad == [], f"live contributions of withdrawn submissions: {bad}"
@@ -384,8 +384,9 @@ def digest_state(app: Flask, digest_id: int) -> tuple[bool, list[tuple[str, bool
         ).scalar()
         rows = db.session.execute(
             text(
-                "SELECT public_id, withdrawn, text, sealed_text IS NOT NULL FROM contributions "
-                "WHERE digest_id = :id ORDER BY position"
+                "SELECT c.public_id, c.withdrawn, c.text, EXISTS (SELECT 1 FROM sealed_approvals s "
+                "WHERE s.contribution_id = c.id) FROM contributions c WHERE c.digest_id = :id "
+                "ORDER BY c.position"
             ),
             {"id": digest_id},
         ).all()
@@ -402,7 +403,7 @@ def assert_published_digests_hold_no_sealed_text(app: Flask) -> None:
             .outerjoin(Submission, Contribution.submission_id == Submission.id)
             .where(
                 Digest.published_at.is_not(None),
-                (Contribution.sealed_text.is_not(None))
+                Contribution.sealed.has()
                 | ((Contribution.withdrawn.is_(False)) & (Submission.status != Status.PUBLISHED)),
             )
         ).all()

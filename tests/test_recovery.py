@@ -84,7 +84,8 @@ def test_export_writes_every_piece_privately_and_is_audited(
     assert NOTE in (folder / "notes.txt").read_text()
     record = json.loads((folder / "submission.json").read_text())
     assert record["public_id"] == worked_on["kept"] and record["status"] == "in_review"
-    assert [p["kind"] for p in record["pieces"]] == ["bundle", "message", "message", "note", "draft"]
+    # Kind by kind (the order of BlobKind), each in the order it was written.
+    assert [p["kind"] for p in record["pieces"]] == ["bundle", "draft", "message", "message", "note"]
     index = json.loads((out / "index.json").read_text())
     assert [entry["public_id"] for entry in index] == [worked_on["kept"]]
     assert GONE not in "".join(p.read_text() for p in folder.iterdir())
