@@ -52,7 +52,7 @@ def _explain(connection: Any, sql: str, params: Any) -> tuple[float, list[str]]:
 def explain(url: str, instance: Path, digest: str, theme: str, rare: str, broad: str) -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
-    from moderation import queue
+    from moderation.views import queue
     from testimony import create_app, publishing
     from testimony.db import db
     from testimony.models import Status
@@ -90,7 +90,7 @@ def explain(url: str, instance: Path, digest: str, theme: str, rare: str, broad:
     }
     for name, path in pages.items():
         if path is not None:
-            client.get(path)  # warm: theme pages fill their per-process cache (testimony/listing.py)
+            client.get(path)  # warm: theme pages fill their per-process cache (testimony/web/page_cache.py)
         recorded.clear()
         if path is None:
             with app.app_context():

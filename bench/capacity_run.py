@@ -4,7 +4,7 @@ Everything runs on loopback, in one run, side by side, so the ratios hold even o
 machine where absolute numbers move:
 
 1. Two throwaway PostgreSQL databases (SQLite files if no server answers; the JSON says so),
-   migrated, with a moderator account, filled by testimony.generate: "small" with SMALL
+   migrated, with a moderator account, filled by devtools.generate: "small" with SMALL
    published contributions (+ a tenth as many queued), "large" with LARGE (+ QUEUED_LARGE).
 2. gunicorn servers with gunicorn.conf.py and 2 workers: the site on each database (and the
    large one again with its page cache off), and the ceiling (bench/capacity_ceiling.py: bare
@@ -14,7 +14,7 @@ machine where absolute numbers move:
    small and large, alternated round by round; target large <= 2x small.
 4. Ceiling: the digest page against the ceiling, alternated round by round; target >= 0.5. The
    page is measured as deployed (each worker keeps the HTML of recently read digests,
-   testimony/listing.py) and on a fourth server with that cache off (every request loads
+   testimony/web/page_cache.py) and on a fourth server with that cache off (every request loads
    and renders), so both ratios are known.
 5. Load (wrk, CONNECTIONS connections): requests/s and p50/p95/p99 per endpoint on large.
 6. Memory per worker (RSS, PSS, private) with the model loaded; the submission path broken
@@ -167,7 +167,9 @@ def prepare(site: Site, instance: Path) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from testimony import accounts, create_app, generate, instance_keys, publishing, search
+    from devtools import generate
+    from moderation import accounts
+    from testimony import create_app, instance_keys, publishing, search
     from testimony.db import db
     from testimony.models import Contribution
 

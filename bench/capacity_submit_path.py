@@ -6,7 +6,7 @@ calls (patched in this process only; the app's code is not changed):
 
 * redaction: nlp.redact
 * key_derivation: testimony.codenames.derive (two Argon2id runs: lookup id and key seed)
-* encryption: testimony.crypto.encrypt and crypto.seal (the blob, and its key wrapped to each reader)
+* encryption: testimony.crypto.encrypt and crypto.wrap (the blob, and its key wrapped to each reader)
 * database: the driver's execute, executemany, commit and ping (time waiting on the database)
 * other: the rest (form parsing, CSRF, ORM bookkeeping, templates)
 """
@@ -60,7 +60,7 @@ def measure(url: str, instance: Path, sends: int) -> dict[str, Any]:
     nlp.redact = clock.wrap("redaction", nlp.redact)
     codenames.derive = clock.wrap("key_derivation", codenames.derive)
     crypto.encrypt = clock.wrap("encryption", crypto.encrypt)
-    crypto.seal = clock.wrap("encryption", crypto.seal)
+    crypto.wrap = clock.wrap("encryption", crypto.wrap)
     with app.app_context():
         dialect = db.engine.dialect
         for name in ("do_execute", "do_executemany", "do_execute_no_params", "do_commit", "do_ping"):

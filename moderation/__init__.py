@@ -1,7 +1,7 @@
 """The moderation desk: accounts and second factor, queue, review, decisions, audit, digests.
 
 Every desk blueprint's name starts with "desk" (security headers and the route-guard test rely
-on it) and every view is wrapped in `moderation.auth.role_required`.
+on it) and every view is wrapped in `moderation.views.auth.role_required`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from moderation import accounts_admin, auth, queue, review
+    from moderation.views import accounts, auth, queue, review
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(review.bp)
-    app.register_blueprint(accounts_admin.bp)
+    app.register_blueprint(accounts.bp)
     _register_optional(app)
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
 
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
 def _register_optional(app: Flask) -> None:
     """Blueprints built in their own modules (digests) register here once they exist."""
     try:
-        from moderation import digests
+        from moderation.views import digests
     except ImportError:
         return
     app.register_blueprint(digests.bp)

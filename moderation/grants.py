@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from testimony import accounts, crypto, sealing
+from moderation import accounts
+from testimony import crypto, sealing
 from testimony.db import db
 from testimony.models import Moderator, Recipient, Role, SealedBlob, WrappedKey
 
@@ -69,7 +70,7 @@ def grant(admin: Moderator, admin_private_key: bytes, target: Moderator) -> tupl
         if blob is None:
             continue
         try:
-            data_key = crypto.unseal(admin_private_key, wrapped.wrapped, sealing.key_aad(blob.submission))
+            data_key = crypto.unwrap(admin_private_key, wrapped.wrapped, sealing.key_aad(blob.submission))
         except crypto.CryptoError:
             skipped += 1
             continue
@@ -78,7 +79,7 @@ def grant(admin: Moderator, admin_private_key: bytes, target: Moderator) -> tupl
                 blob_id=blob.id,
                 recipient=Recipient.MODERATOR,
                 moderator_id=target.id,
-                wrapped=crypto.seal(target.public_key, data_key, sealing.key_aad(blob.submission)),
+                wrapped=crypto.wrap(target.public_key, data_key, sealing.key_aad(blob.submission)),
             )
         )
         granted += 1
@@ -98,7 +99,7 @@ def change_role(admin: Moderator, admin_private_key: bytes, target: Moderator, r
     before = target.role
     if role == before:
         return RoleChange(before, role)
-    target.role = role
+    target.role = Role(role)
     if role not in sealing.READER_ROLES:
         return RoleChange(before, role, revoked=revoke(target))
     if before in sealing.READER_ROLES:

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
-from testimony import accounts
+from moderation import accounts
 from testimony.db import db
 from testimony.models import Moderator, RecoveryCode, utcnow
 

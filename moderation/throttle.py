@@ -4,7 +4,7 @@ Each login attempt costs an Argon2id run (64 MiB), so the form is limited before
 
 * `everyone`: all attempts, from anywhere (caps the memory and CPU spent on hashing);
 * `address`: attempts from one address, keyed like the public rate limits (an HMAC under the
-  day's secret, testimony/ratelimit.py), never the address itself;
+  day's secret, testimony/web/ratelimit.py), never the address itself;
 * `pair`: failed attempts for one name from one address;
 * `account`: failed attempts for one name from anywhere, a slower brake.
 
@@ -14,7 +14,7 @@ folded) under an instance key, so look-alike spellings share a counter and no ty
 When `pair` or `account` is spent, the account is not locked: a password alone is no longer
 enough, and the form asks for the password and the authenticator code together. A stranger
 guessing passwords learns nothing from then on, and cannot keep the holder out, since the holder
-has both (moderation/auth.py). Wrong codes are counted per account only once the password was
+has both (moderation/views/auth.py). Wrong codes are counted per account only once the password was
 right (`code`): only someone who has the password can spend that allowance.
 
 Every counter is one row in `login_throttle`, changed by a single upsert that returns the new
@@ -38,9 +38,10 @@ from sqlalchemy import case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from testimony import instance_keys, ratelimit
+from testimony import instance_keys
 from testimony.db import db
 from testimony.models import LoginThrottle, utcnow
+from testimony.web import ratelimit
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Layers, each in its own module, in order of trust when they disagree on a kind:
   shapes.py     names found by the shape of a line (rotas, forms, lists, chat exports, sign-offs)
   cues.py       first names treated as people by the tagged text ("the duty PO is joy")
   gazetteer.py  first names, surnames, UK places and prisons, with case and context checks
-  model.py      spaCy's named entities (PERSON, GPE/LOC/FAC, ORG); tags.py tags only where needed
+  model.py      spaCy's named entities (PERSON, GPE/LOC/FAC, ORG); pos.py tags only where needed
   keeplist.py   public figures, national bodies and schemes that must stay
   cautions.py   re-identification warnings;  themes.py  theme suggestions
 """
@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, shapes, tags, themes
+from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, pos, shapes, themes
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -52,7 +52,7 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
     nlp = model.get()
     keep = keeplist.matcher(nlp, keep_extra)
     docs = list(nlp.pipe(items, batch_size=BATCH_SIZE))
-    tags.tag(docs, nlp)  # only the tokens the rules ask about (see tags.py)
+    pos.tag(docs, nlp)  # only the tokens the rules ask about (see pos.py)
     return [_redact_doc(text, doc, keep, nlp) for text, doc in zip(items, docs, strict=True)]
 
 

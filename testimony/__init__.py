@@ -11,16 +11,16 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from testimony import config, errors, instance_keys, ratelimit, security
+from testimony import config, instance_keys
 from testimony.db import MAX_ID, db
 from testimony.text import check_form_encoding
+from testimony.web import errors, ratelimit, security
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 csrf = CSRFProtect()
 migrate = Migrate(directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
-
 
 
 class BoundedInt(IntegerConverter):
@@ -80,7 +80,7 @@ def _refuse_unreadable_forms() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from testimony import api, health, public, status, submit
+    from testimony.web import api, health, public, status, submit
 
     health.init_app(app)  # /healthz: never rate-limited, nothing logged
     app.register_blueprint(public.bp)
@@ -95,7 +95,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from testimony import backup, cli, demo, generate, jobs, recovery, search
+    from devtools import demo, generate
+    from testimony import backup, cli, jobs, recovery, search
 
     cli.init_app(app)
     backup.init_app(app)
@@ -105,6 +106,6 @@ def _register_commands(app: Flask) -> None:
     generate.init_app(app)
     search.init_app(app)
     # `flask digests publish-due` lives with the editors' desk (it writes to the audit trail).
-    from moderation import digests
+    from moderation.views import digests
 
     digests.init_app(app)

@@ -19,6 +19,7 @@ or backup, not against someone who controls the running server (docs/THREAT_MODE
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app, g
@@ -50,7 +51,7 @@ def _aad(contribution: Contribution, fmt: int) -> bytes:
     return f"testimony/approved/v2/{contribution.public_id}".encode()
 
 
-def seal(
+def seal_wording(
     contribution: Contribution, text: str, *, themes: list[str] | None = None, in_reply_to: str | None = None
 ) -> None:
     """Keep the wording, theme slugs and reply target (a public id), encrypted until publication.
@@ -66,6 +67,18 @@ def seal(
     else:
         contribution.sealed.format, contribution.sealed.ciphertext = WITH_DETAILS, ciphertext
     contribution.text = ""
+
+
+def new_contribution(
+    text: str, themes: Sequence[str] = (), *, in_reply_to: str | None = None
+) -> Contribution:
+    """An approved contribution in no digest yet, its wording, themes and reply target (a public
+    id) sealed as the desk's approve step leaves them. Added to the session and flushed."""
+    contribution = Contribution()
+    seal_wording(contribution, text.strip(), themes=list(themes), in_reply_to=in_reply_to)
+    db.session.add(contribution)
+    db.session.flush()
+    return contribution
 
 
 def is_sealed(contribution: Contribution) -> bool:
@@ -179,7 +192,7 @@ def seal_leftovers() -> int:
             if opened
             else (contribution.in_reply_to.public_id if contribution.in_reply_to else None)
         )
-        seal(contribution, text, themes=themes, in_reply_to=target)
+        seal_wording(contribution, text, themes=themes, in_reply_to=target)
         db.session.execute(
             delete(contribution_themes).where(contribution_themes.c.contribution_id == contribution.id)
         )

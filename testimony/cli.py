@@ -8,7 +8,8 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from testimony import accounts, approved, audit, instance_keys
+from moderation import accounts
+from testimony import approved, audit, instance_keys
 from testimony.db import db
 from testimony.models import Moderator, Role
 from testimony.themes import sync_themes

@@ -48,7 +48,7 @@ class Defaults:
     MODERATOR_ARGON2_TIME_COST = 3
     MODERATOR_ARGON2_MEMORY_KIB = 64 * 1024
     # Rate limits. Keys are HMACs of the address under a secret that lives only in memory
-    # and changes daily, so counters never hold an address (testimony/ratelimit.py).
+    # and changes daily, so counters never hold an address (testimony/web/ratelimit.py).
     # Per-address limits do not apply to onion visitors (all of them share tor's address); the
     # global caps hold for everyone, so a flood through any way in cannot exhaust the machine
     # (two Argon2id runs of 64 MiB per send and per status visit, a redaction per preview).
@@ -64,7 +64,7 @@ class Defaults:
     # turned into a rate-limit key (an HMAC): it is never stored or logged.
     TRUSTED_PROXY_HOPS = 0
     # The names this site is served under; a request for any other Host gets a plain 400
-    # (testimony/security.py), so a forged Host never reaches an absolute address in a feed or
+    # (testimony/web/security.py), so a forged Host never reaches an absolute address in a feed or
     # the API, nor the page cache. These two are for local development: a deployment lists its
     # clear-web name and its onion name (TESTIMONY_HOSTS; docs/DEPLOY.md).
     TRUSTED_HOSTS: ClassVar[list[str]] = ["localhost", "127.0.0.1"]

@@ -4,7 +4,7 @@ Three building blocks, each versioned by a leading byte so formats can change la
 
 * `encrypt`/`decrypt`: AES-256-GCM under a symmetric key, with associated data that binds a
   ciphertext to its place (submission and kind), so blobs cannot be swapped between rows.
-* `seal`/`unseal`: an ECIES-style sealed box. An ephemeral X25519 key agrees a secret with the
+* `wrap`/`unwrap`: an ECIES-style sealed box (it wraps data keys for one reader). An ephemeral X25519 key agrees a secret with the
   recipient's public key; HKDF-SHA256 turns it into an AES-256-GCM key. Used to wrap the
   random data key of each sealed blob to every reader (moderators, the recovery key, and for
   messages the submitter).
@@ -83,7 +83,7 @@ def decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
         raise DecryptionFailed("ciphertext did not authenticate") from exc
 
 
-def seal(recipient_public: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def wrap(recipient_public: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """Encrypt to a public key; only the holder of the private key can open it."""
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = _raw_public(ephemeral.public_key())
@@ -95,7 +95,7 @@ def seal(recipient_public: bytes, plaintext: bytes, aad: bytes) -> bytes:
     return SEAL_VERSION + ephemeral_public + encrypt(key, plaintext, aad)
 
 
-def unseal(private: bytes, blob: bytes, aad: bytes) -> bytes:
+def unwrap(private: bytes, blob: bytes, aad: bytes) -> bytes:
     if len(blob) < 1 + KEY_BYTES or blob[:1] != SEAL_VERSION:
         raise MalformedCiphertext("not a sealed box of a known version")
     ephemeral_public, inner = blob[1 : 1 + KEY_BYTES], blob[1 + KEY_BYTES :]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,20 @@ def new_random_id() -> int:
     return secrets.randbelow(2**63 - 1) + 1
 
 
+def enum_column(kind: type[enum.StrEnum], length: int) -> Enum:
+    """A column typed as one of the enums below, stored as its value in a VARCHAR of `length`
+    (no database enum type and no CHECK constraint: adding a member needs no migration, and
+    the schema stays what earlier migrations made)."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
@@ -99,11 +114,11 @@ class Moderator(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
-    # TOTP secret, encrypted under a key derived from the app secret (testimony/accounts.py).
+    # TOTP secret, encrypted under a key derived from the app secret (moderation/accounts.py).
     # Empty until the account holder opens the enrolment page, after choosing their own password:
     # no one else ever sees it.
     totp_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
@@ -134,7 +149,7 @@ class Submission(Model):
     lookup_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     submitter_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     # Both written only by testimony/lifecycle.py, each change one conditional UPDATE.
-    status: Mapped[str] = mapped_column(String(32), index=True, default=Status.RECEIVED)
+    status: Mapped[Status] = mapped_column(enum_column(Status, 32), index=True, default=Status.RECEIVED)
     # Moved on by every change; a desk form carries the version it was based on.
     version: Mapped[int] = mapped_column(Integer, default=1)
     received_on: Mapped[dt.date] = mapped_column(Date, default=today)
@@ -180,8 +195,8 @@ class SealedBlob(Model):
     # about other submissions, nor where a reply fell among a moderator's notes and drafts.
     seq: Mapped[int] = mapped_column(Integer)
     format: Mapped[int] = mapped_column(SmallInteger, default=BlobFormat.BOUND)
-    kind: Mapped[str] = mapped_column(String(16))
-    author: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[BlobKind] = mapped_column(enum_column(BlobKind, 16))
+    author: Mapped[Author] = mapped_column(enum_column(Author, 16))
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id", ondelete="SET NULL"))
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -202,7 +217,7 @@ class WrappedKey(Model):
     blob_id: Mapped[int] = mapped_column(
         RandomId, ForeignKey("sealed_blobs.id", ondelete="CASCADE"), index=True
     )
-    recipient: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[Recipient] = mapped_column(enum_column(Recipient, 16))
     moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderators.id", ondelete="CASCADE"), index=True
     )
@@ -238,7 +253,7 @@ class RecoveryCode(Model):
 
 
 class LoginThrottle(Model):
-    """One counter of the desk's login throttle (moderation/auth.py): attempts in a bucket since
+    """One counter of the desk's login throttle (moderation/views/auth.py): attempts in a bucket since
     `started_at`. Buckets are named by keyed hashes (of the address under the day's rate-limit
     secret, of the typed name under the audit key), never by an address or a typed name. Each
     attempt is counted by one atomic upsert before any password is hashed."""
@@ -355,7 +370,7 @@ class Digest(Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     intro_markdown: Mapped[str] = mapped_column(db.Text, default="")
-    kind: Mapped[str] = mapped_column(String(16), default=DigestKind.DIGEST)
+    kind: Mapped[DigestKind] = mapped_column(enum_column(DigestKind, 16), default=DigestKind.DIGEST)
     # Publication: scheduled_for set and published_at empty means waiting for its time.
     scheduled_for: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
@@ -378,7 +393,7 @@ class Contribution(Model):
     columns. Withdrawal empties them and leaves a short note in its place."""
 
     __tablename__ = "contributions"
-    # Few rows: counting them on each theme page is cheap (testimony/listing.py).
+    # Few rows: counting them on each theme page is cheap (testimony/web/page_cache.py).
     __table_args__ = (
         Index(
             "ix_contributions_withdrawn",

@@ -41,7 +41,7 @@ from testimony.models import BlobKind, Moderator, Recipient, SealedBlob, Submiss
 ACTOR = "recovery key (command line)"
 NOTHING_CHANGED = "Nothing was written or changed."
 # The order in which an export lists a submission's pieces: kind by kind, each as written (seq).
-KIND_ORDER = list(BlobKind)
+KIND_ORDER = [kind.value for kind in BlobKind]
 
 
 class RecoveryError(Exception):
@@ -244,7 +244,7 @@ def grant(private: bytes, name: str) -> GrantSummary:
                 blob_id=blob.id,
                 recipient=Recipient.MODERATOR,
                 moderator_id=target.id,
-                wrapped=crypto.seal(target.public_key, data_key, sealing.key_aad(blob.submission)),
+                wrapped=crypto.wrap(target.public_key, data_key, sealing.key_aad(blob.submission)),
             )
         )
         granted += 1

@@ -118,7 +118,7 @@ def seal_blob(
             WrappedKey(
                 recipient=reader.recipient,
                 moderator_id=reader.moderator_id,
-                wrapped=crypto.seal(reader.public_key, data_key, key_aad(submission)),
+                wrapped=crypto.wrap(reader.public_key, data_key, key_aad(submission)),
             )
         )
     submission.blobs.append(blob)
@@ -140,5 +140,5 @@ def unwrap_key(
 ) -> bytes:
     for wrapped in blob.keys:
         if wrapped.recipient == recipient and wrapped.moderator_id == moderator_id:
-            return crypto.unseal(private_key, wrapped.wrapped, key_aad(blob.submission))
+            return crypto.unwrap(private_key, wrapped.wrapped, key_aad(blob.submission))
     raise NoKeyForReader(f"blob {blob.id} has no key for {recipient} {moderator_id}")

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 12:00:00
 
 * contribution_themes (theme_id, contribution_id): a theme's contributions are found without
   reading every row of the table (its primary key starts with contribution_id).
-* contributions (id) WHERE withdrawn: testimony/listing.py counts withdrawn contributions on each
+* contributions (id) WHERE withdrawn: testimony/web/page_cache.py counts withdrawn contributions on each
   theme page to know whether its cached list is still right; this keeps that count tiny.
 * PostgreSQL only: `search_vector`, a stored generated tsvector of the text, and the GIN index
   moved onto it. Ranking with ts_rank(to_tsvector(text)) parsed every matching text again on

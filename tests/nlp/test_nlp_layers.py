@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 import nlp
-from nlp import cues, gazetteer, model, patterns, tags
+from nlp import cues, gazetteer, model, patterns, pos
 
 
 def struck(text: str) -> dict[str, str]:
@@ -17,7 +17,7 @@ def struck(text: str) -> dict[str, str]:
 def cue_hits(text: str) -> set[str]:
     pipeline = model.get()
     doc = pipeline(text)
-    tags.tag([doc], pipeline)
+    pos.tag([doc], pipeline)
     return {text[a:b] for a, b, _kind in [*cues.find(doc), *cues.unknown_subjects(doc, pipeline)]}
 
 
@@ -61,10 +61,10 @@ def test_lazy_tags_equal_whole_text_tags() -> None:
     )
     lazy = model.get()
     doc = lazy(text)
-    tags.tag([doc], lazy)
+    pos.tag([doc], lazy)
     full = spacy.load(model.model_name(), exclude=["parser", "ner", "attribute_ruler", "lemmatizer"])
     reference = full(text)
-    wanted = tags.needed(doc, lazy)
+    wanted = pos.needed(doc, lazy)
     assert wanted
     for i in wanted:
         assert doc[i].tag_ == reference[i].tag_, doc[i].text

@@ -1,0 +1,126 @@
+"""Public pages at scale: what depends only on the public set is kept per process until that
+set changes: the ordered ids of each theme's public contributions, and the HTML of digest pages.
+
+Why: a theme page shows 20 contributions and "page N of M". Counting and ordering all of a
+theme's public contributions on every request costs time in proportion to the theme (about
+20 ms of PostgreSQL for 10,000 contributions, whatever the indexes; `make bench`), yet that set
+changes only when a digest becomes public or a contribution is withdrawn. So each process keeps
+the ordered ids of each theme with a version read on every request (one cheap statement) that
+changes whenever the set can: the number and latest time of public digests (published digests
+are never unpublished, changed or given new contributions) and the number of withdrawn
+contributions (a partial index keeps that count small). Withdrawal also removes a
+contribution's themes.
+
+The rows of a page are then loaded by id with the publication rule applied again, so even a
+stale list could never show a contribution that is not public.
+
+A digest page is the same for every reader and changes only with the public set (a response
+published, a contribution withdrawn): its HTML is kept for the current version, for the
+PAGE_CACHE most recently read digests. Loading and rendering it cost about four times the
+rendering alone (make bench, capacity_ceiling).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import func, select
+
+from testimony import publishing
+from testimony.db import db
+from testimony.models import Contribution, Digest
+from testimony.web import security
+
+CACHE_KEY = "theme_listings"
+PAGES_KEY = "public_pages"
+PAGE_CACHE = 256  # pages of about 30 kB: under 10 MB per worker
+_pages_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ThemePage:
+    contributions: list[Contribution]
+    total: int
+
+
+def public_version(when: dt.datetime) -> tuple[Any, ...]:
+    """Changes whenever the set or order of public contributions can change (see above)."""
+    withdrawn = select(func.count()).select_from(Contribution).where(Contribution.withdrawn).scalar_subquery()
+    query = select(func.count(), func.max(Digest.published_at), withdrawn).where(
+        publishing.digest_is_public(when)
+    )
+    digests, latest, gone = db.session.execute(query).one()
+    return (int(digests), latest, int(gone or 0))
+
+
+def _ordered_ids(slug: str, when: dt.datetime) -> list[int]:
+    query = (
+        select(Contribution.id)
+        .join(Digest, Contribution.digest_id == Digest.id)
+        .where(publishing.contribution_is_public(when))
+        .order_by(*publishing.contribution_order())
+    )
+    return list(db.session.scalars(publishing.with_theme(query, slug)))  # type: ignore[arg-type]
+
+
+def theme_ids(slug: str, when: dt.datetime) -> list[int]:
+    """A theme's public contribution ids in reading order, from this process's cache if the
+    public set has not changed since they were read."""
+    cache: dict[str, tuple[tuple[Any, ...], list[int]]] = current_app.extensions.setdefault(CACHE_KEY, {})
+    version = public_version(when)
+    cached = cache.get(slug)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    ids = _ordered_ids(slug, when)
+    cache[slug] = (version, ids)  # one entry per theme: the cache cannot grow beyond the taxonomy
+    return ids
+
+
+def theme_page(slug: str, page: int, per_page: int) -> ThemePage:
+    when = publishing.now()
+    ids = theme_ids(slug, when)
+    wanted = ids[(page - 1) * per_page : page * per_page]
+    rows = list(
+        db.session.scalars(publishing.published_contributions(when).where(Contribution.id.in_(wanted)))
+    )
+    return ThemePage(rows, len(ids))
+
+
+def cached_page(key: str, render: Callable[[], str]) -> str:
+    """The HTML `render` makes for `key` (a page that depends only on what is public), from this
+    process's cache while the public set is unchanged. Nothing is kept if `render` raises (a 404).
+    FLASK_PUBLIC_PAGE_CACHE=false turns it off (make bench measures the page both ways)."""
+    if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
+        return render()
+    # Pages hold absolute addresses (permalinks, feed links): a page made for the onion address
+    # must never be served on the clear-web name, or the other way round. Entries are keyed on
+    # the TRUSTED_HOSTS entry the Host matched (never on the Host as sent), and each keeps the
+    # exact address it was made for: another port of a trusted name gets its own page and at most
+    # replaces that one entry, so no Host can make the cache grow or push other pages out.
+    name = security.trusted_name(request.host)
+    if name is None:
+        return render()
+    key = f"{request.scheme}://{name}|{key}"
+    address = request.host_url
+    version = public_version(publishing.now())
+    pages: OrderedDict[str, tuple[tuple[Any, ...], str, str]] = current_app.extensions.setdefault(
+        PAGES_KEY, OrderedDict()
+    )
+    with _pages_lock:
+        hit = pages.get(key)
+        if hit is not None and hit[0] == version and hit[1] == address:
+            pages.move_to_end(key)
+            return hit[2]
+    html = render()
+    with _pages_lock:
+        pages[key] = (version, address, html)
+        pages.move_to_end(key)
+        while len(pages) > PAGE_CACHE:
+            pages.popitem(last=False)  # the least recently read
+    return html

@@ -1,0 +1,134 @@
+"""Coming back with a codename: status, messages, replies, withdrawal.
+
+Nothing identifies a returning submitter between requests: there is no login session. Each
+form on the status page carries the codename back in a hidden field, on a page that browsers
+are told never to store (Cache-Control: no-store).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from werkzeug.exceptions import TooManyRequests
+
+from testimony import codenames, erasure, lifecycle, submissions
+from testimony.db import db
+from testimony.models import Status, Submission
+from testimony.text import clean
+from testimony.web import ratelimit
+
+bp = Blueprint("status", __name__)
+
+MAX_REPLY_CHARS = 5_000
+NOT_FOUND = (
+    "We could not find testimony for that codename. Check each word and try again. "
+    "Codenames are seven words separated by spaces."
+)
+REPLY_TOO_LATE = "This testimony was withdrawn, so it cannot take replies."
+# What withdrawal did, by what the testimony was a moment before: the truth, even when a
+# moderator's approval or an editor's publication had just won the race.
+WITHDRAWN_FROM: dict[str, str] = {
+    Status.APPROVED: (
+        "Your testimony has been withdrawn. A moderator had approved it, but it had not been "
+        "published, and now it will never be published."
+    ),
+    Status.PUBLISHED: (
+        "Your testimony has been withdrawn. It had been published, and it has now been taken down: "
+        "its words are deleted from this site, and a short note says a contribution was withdrawn "
+        "by its author. Copies anyone made while it was public are beyond our reach."
+    ),
+}
+WITHDRAWN = "Your testimony has been withdrawn. It had not been published."
+
+
+def _status_limit() -> str:
+    return str(current_app.config["RATELIMIT_STATUS_PER_ADDRESS"])
+
+
+def _status_global_limit() -> str:
+    return str(current_app.config["RATELIMIT_STATUS_GLOBAL"])
+
+
+@bp.get("/status")
+def form() -> str:
+    return render_template("status/form.html")
+
+
+@bp.post("/status")
+@ratelimit.per_address(_status_limit, methods=["POST"])
+@ratelimit.everyone(_status_global_limit, methods=["POST"])
+def post() -> tuple[str, int] | str:
+    codename = codenames.normalise(request.form.get("codename", ""))[:200]
+    if not codename:
+        return render_template("status/form.html", error="Please enter your codename."), 400
+    submission, derived = submissions.find(codename)
+    if submission is None:
+        return render_template("status/form.html", error=NOT_FOUND), 404
+
+    action = request.form.get("action", "view")
+    notice, error = None, None
+    try:
+        if action == "reply":
+            notice, error = _reply(submission)
+        elif action == "withdraw":
+            notice, error = _withdraw(submission)
+        db.session.commit()
+        if action == "withdraw" and notice:
+            erasure.scrub_after_commit()  # the deleted rows' bytes, out of the database files
+    except lifecycle.StateConflict as conflict:
+        db.session.rollback()
+        if conflict.status is None:  # removed by retention a moment ago
+            return render_template("status/form.html", error=NOT_FOUND), 404
+        db.session.refresh(submission)
+        error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
+    return _page(submission, derived, codename, notice=notice, error=error), 400 if error else 200
+
+
+def _reply(submission: Submission) -> tuple[str | None, str | None]:
+    text = clean(request.form.get("reply", ""))
+    if submission.status == Status.WITHDRAWN:
+        return None, REPLY_TOO_LATE
+    if not text:
+        return None, "Your reply was empty, so nothing was sent."
+    if len(text) > MAX_REPLY_CHARS:
+        return None, f"Replies can be up to {MAX_REPLY_CHARS:,} characters; yours has {len(text):,}."
+    submissions.add_submitter_reply(submission, text)
+    return "Your reply was sent. A moderator will read it.", None
+
+
+def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
+    if submission.status == Status.WITHDRAWN:
+        return None, "This testimony was already withdrawn."
+    if request.form.get("confirm") != "yes":
+        return None, "To withdraw, tick the box to confirm, then press Withdraw."
+    previous = submissions.withdraw(submission)
+    return f"{WITHDRAWN_FROM.get(previous, WITHDRAWN)} {erasure.withdrawal_promise()}", None
+
+
+def _page(
+    submission: Submission,
+    derived: codenames.Derived,
+    codename: str,
+    *,
+    notice: str | None,
+    error: str | None,
+) -> str:
+    return render_template(
+        "status/page.html",
+        submission=submission,
+        status_text=submissions.status_text(submission.status),
+        messages=submissions.messages_for_submitter(submission, derived),
+        codename=codename,
+        reply=clean(request.form.get("reply", "")) if error else "",
+        notice=notice,
+        error=error,
+        can_reply=submission.status not in (Status.WITHDRAWN,),
+        max_reply=MAX_REPLY_CHARS,
+    )
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(_error: TooManyRequests) -> tuple[str, int]:
+    return render_template(
+        "status/form.html",
+        error="There have been many attempts from your connection. Please wait a while and try again.",
+    ), 429

@@ -1,0 +1,56 @@
+"""`flask seed-demo`: a fresh database shows a working reading room."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from devtools.demo import DEMO
+from testimony import publishing
+from testimony.db import db
+from testimony.models import Contribution, Digest, utcnow
+
+NOTE = "A contribution was withdrawn by its author."
+
+
+def test_seed_demo_fills_the_reading_room(app: Flask, client: FlaskClient, runner) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert f"Added {len(DEMO)} digests" in result.output
+    home = client.get("/").get_data(as_text=True)
+    assert "The numbers nobody believes" in home and "Training on top of everything" in home
+    assert "Coming up: the view from the night shift" not in home  # scheduled for tomorrow
+    with app.app_context():
+        published = db.session.scalars(publishing.published_digests()).all()
+        assert len(published) == len(DEMO) - 1
+        slug = db.session.scalar(select(Digest.slug).where(Digest.title == "Behind the gate"))
+        replies = db.session.scalar(select(func.count()).where(Contribution.in_reply_to_id.is_not(None)))
+        assert replies == 3
+    assert NOTE in client.get(f"/d/{slug}").get_data(as_text=True)
+    search = client.get("/search?q=leaving+card").get_data(as_text=True)
+    assert "<mark>" in search and "2 results" in search
+    with app.app_context():
+        learn = db.session.scalar(
+            select(Digest.slug).where(Digest.title == "Nobody stays long enough to learn")
+        )
+    threaded = client.get(f"/d/{learn}").get_data(as_text=True)
+    assert "1 response" in threaded and "proper handover week" in threaded
+    trends = client.get("/trends").get_data(as_text=True)
+    assert "<svg" in trends
+    feed = client.get("/feed.atom").get_data(as_text=True)
+    assert feed.count("<entry>") == len(DEMO) - 1
+    # Tomorrow the scheduled digest appears.
+    with app.app_context():
+        published_now, _ = publishing.publish_due(utcnow() + dt.timedelta(days=2))
+        assert [d.title for d in published_now] == ["Coming up: the view from the night shift"]
+
+
+def test_seed_demo_refuses_a_database_with_digests(app: Flask, runner) -> None:
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code != 0 and "fresh database" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Digest)) == len(DEMO)
