@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt re
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv axe run serve test bench model lint requirements clean
+.PHONY: venv axe run serve test test-quick bench model lint requirements clean
 
 venv: $(STAMP)
 
@@ -34,6 +34,11 @@ serve: venv
 test: venv axe
 	$(BIN)/python -m pytest
 
+# The inner loop: unit, web, desk and redactor tests; not the system drills (servers, faults,
+# canaries, upgrades, schema fuzzing) nor the browser. `make test` runs everything.
+test-quick: venv
+	$(BIN)/python -m pytest tests/unit tests/web tests/desk tests/nlp
+
 # axe-core for the browser tests, at the version and hash package-lock.json pins. Without npm
 # the browser tests skip and say why (.ci/run installs npm and Chromium first).
 axe: $(if $(shell command -v npm),node_modules/.package-lock.json)
@@ -52,7 +57,9 @@ model: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Recompile the pinned, hashed requirement files after editing the .in files.
 requirements: venv

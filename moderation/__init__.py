@@ -1,4 +1,8 @@
-"""The moderation desk: accounts and second factor, queue, review, decisions, audit, digests.
+"""The moderation desk: accounts and second factor, queue, review, decisions, digests.
+
+`init_app` is the one way in: the app factory (testimony.create_app) calls it, and the desk
+registers its own blueprints and command-line tasks. Nothing in `testimony` imports `moderation`
+otherwise (checked by the import contracts in pyproject.toml, `make lint`).
 
 Every desk blueprint's name starts with "desk" (security headers and the route-guard test rely
 on it) and every view is wrapped in `moderation.views.auth.role_required`.
@@ -10,20 +14,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from moderation.views import accounts, auth, queue, review
+    from moderation import cli
+    from moderation.views import accounts, auth, digests, queue, review
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(queue.bp)
-    app.register_blueprint(review.bp)
-    app.register_blueprint(accounts.bp)
-    _register_optional(app)
-    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
-
-
-def _register_optional(app: Flask) -> None:
-    """Blueprints built in their own modules (digests) register here once they exist."""
-    try:
-        from moderation.views import digests
-    except ImportError:
-        return
-    app.register_blueprint(digests.bp)
+    for blueprint in (auth.bp, queue.bp, review.bp, accounts.bp, digests.bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)

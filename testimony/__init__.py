@@ -105,7 +105,3 @@ def _register_commands(app: Flask) -> None:
     demo.init_app(app)
     generate.init_app(app)
     search.init_app(app)
-    # `flask digests publish-due` lives with the editors' desk (it writes to the audit trail).
-    from moderation.views import digests
-
-    digests.init_app(app)

@@ -325,10 +325,9 @@ def _copy_sqlite(path: Path) -> tuple[Snapshot, str]:
 
 
 def _version() -> str:
-    from testimony import ROOT
-
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
+        with open(os.path.join(root, "pyproject.toml"), "rb") as handle:
             return str(tomllib.load(handle)["project"]["version"])
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         return "unknown"

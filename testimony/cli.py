@@ -1,24 +1,28 @@
-"""Command-line tasks: `flask --app wsgi init`, `flask --app wsgi moderators create ...`."""
+"""Command-line tasks of the site: `flask --app wsgi init`, `flask audit verify`, `flask digests publish-due`.
+
+The desk adds its own (`flask moderators create ...`, moderation/cli.py)."""
 
 from __future__ import annotations
 
 import click
+from blinker import Namespace
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import func, select
 
-from moderation import accounts
-from testimony import approved, audit, instance_keys
+from testimony import approved, audit, instance_keys, publishing
 from testimony.db import db
-from testimony.models import Moderator, Role
 from testimony.themes import sync_themes
+
+# Sent by `flask init` once the database, keys and themes are ready, inside its transaction;
+# the desk connects to it to create the first admin account (moderation/cli.py).
+initialised = Namespace().signal("initialised")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
-    app.cli.add_command(moderators)
     app.cli.add_command(audit_group)
+    app.cli.add_command(digests_group)
 
 
 @click.command("init")
@@ -51,43 +55,8 @@ def init_command(admin_name: str) -> None:
     sealed = approved.seal_leftovers()
     if sealed:
         click.echo(f"Sealed the text of {sealed} approved contributions waiting for a digest.")
-    if db.session.scalar(select(func.count()).select_from(Moderator)) == 0:
-        _create(admin_name, Role.ADMIN)
-    else:
-        click.echo("Accounts exist already. To add one: flask --app wsgi moderators create NAME --role ROLE")
-
-
-@click.group("moderators", cls=AppGroup)
-def moderators() -> None:
-    """Manage moderator, editor and admin accounts."""
-
-
-@moderators.command("create")
-@click.argument("name")
-@click.option(
-    "--role", type=click.Choice([r.value for r in Role]), default=Role.MODERATOR.value, show_default=True
-)
-def create_command(name: str, role: str) -> None:
-    """Create an account and print its one-time password (and nothing lasting)."""
-    instance_keys.current(current_app)
-    try:
-        _create(name, role)
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _create(name: str, role: str) -> None:
-    # Only the one-time password is printed: the key pair is made when the holder chooses their
-    # own password, and the TOTP secret when they set up their app, both shown to no one else.
-    moderator, password = accounts.create_moderator(name, role)
-    db.session.commit()
-    click.echo(f"Created {role} account {moderator.name!r}.")
-    click.echo(f"  One-time password: {password}")
-    click.echo(
-        "  Give it to them privately. At /desk/login they will choose their own password and set up\n"
-        "  their authenticator app. Items sent before that first login need a grant afterwards\n"
-        '  (Accounts page, "Grant access to older items").'
-    )
+    # The desk (moderation) makes the first admin account: testimony does not import it.
+    initialised.send(current_app._get_current_object(), admin_name=admin_name)  # type: ignore[attr-defined]
 
 
 @click.group("audit", cls=AppGroup)
@@ -105,3 +74,21 @@ def audit_verify() -> None:
     for problem in report.problems:
         click.echo(f"event {problem.event_id}: {problem.reason}", err=True)
     raise SystemExit(1)
+
+
+@click.group("digests", cls=AppGroup)
+def digests_group() -> None:
+    """Digests: publish the scheduled ones whose time has come."""
+
+
+@digests_group.command("publish-due")
+def publish_due_command() -> None:
+    """Publish every scheduled digest whose time has come (and none before its time)."""
+    published, skipped = publishing.publish_due()
+    db.session.commit()
+    for digest in published:
+        click.echo(f"Published {digest.slug}")
+    for digest, reason in skipped:
+        click.echo(f"Not published {digest.slug}: {reason}", err=True)
+    if not published and not skipped:
+        click.echo("Nothing is due.")

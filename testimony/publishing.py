@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from testimony import approved, lifecycle, search
+from testimony import approved, audit, lifecycle, search
 from testimony.db import db
 from testimony.models import Contribution, Digest, DigestKind, Status, Submission, Theme, utcnow
 
@@ -356,31 +357,18 @@ def due(when: dt.datetime) -> list[Digest]:
     return list(db.session.scalars(query))
 
 
-Recorder = Callable[[Digest, str | None], None]
-# Called for every digest publish_due publishes or skips, inside the same transaction. The
-# editors' desk registers one that writes the audit trail (testimony never imports moderation),
-# so the command line and the background job runner are audited alike.
-RECORDERS: list[Recorder] = []
+# Who the audit trail names for publications nobody clicked: `flask digests publish-due` and
+# the background job runner (testimony/jobs.py).
+SCHEDULER = "scheduler"
 
 
-def add_recorder(recorder: Recorder) -> None:
-    if recorder not in RECORDERS:
-        RECORDERS.append(recorder)
-
-
-def publish_due(
-    when: dt.datetime | None = None,
-    *,
-    record: Recorder | None = None,
-) -> tuple[list[Digest], list[tuple[Digest, str]]]:
+def publish_due(when: dt.datetime | None = None) -> tuple[list[Digest], list[tuple[Digest, str]]]:
     """Publish every scheduled digest whose time has come; nothing before its time. Each is
     checked as an editor's publication is (testimony/publishing.py: publish): a digest changed
     after it was scheduled is no longer scheduled (change_draft), and one holding a withdrawn
-    contribution goes back to the drafts. `record(digest, problem)` and the registered recorders
-    are called for each (problem None when published), inside the same transaction, which the
+    contribution goes back to the drafts. Each is audited in the same transaction, which the
     caller commits. Returns (published, [(skipped, reason)])."""
     when = when or now()
-    recorders = [*RECORDERS, *([record] if record else [])]
     published: list[Digest] = []
     skipped: list[tuple[Digest, str]] = []
     for digest in due(when):
@@ -392,12 +380,12 @@ def publish_due(
             # Back to the drafts, where an editor sees it, rather than failing every run.
             digest.scheduled_for = None
             skipped.append((digest, str(exc)))
-            for recorder in recorders:
-                recorder(digest, str(exc))
+            audit.record(SCHEDULER, "digest_publish_failed", item=digest.slug[:32], detail=str(exc)[:255])
             continue
         published.append(digest)
-        for recorder in recorders:
-            recorder(digest, None)
+        audit.record(
+            SCHEDULER, "digest_published", item=digest.slug[:32], detail=f"scheduled: {digest.slug}"[:255]
+        )
     return published, skipped
 
 
@@ -408,3 +396,16 @@ def remove_from_digest(contribution: Contribution) -> None:
         raise PublishError("Contributions cannot be taken out of a published digest.")
     contribution.digest_id = None
     contribution.position = 0
+
+
+def theme_counts(when: dt.datetime | None = None) -> Counter[str]:
+    """How many public contributions each theme (by slug) holds."""
+    query = (
+        select(Theme.slug, func.count(Contribution.id))
+        .select_from(Contribution)
+        .join(Digest, Contribution.digest_id == Digest.id)
+        .join(Contribution.themes)
+        .where(contribution_is_public(when or now()))
+        .group_by(Theme.slug)
+    )
+    return Counter({slug: int(n) for slug, n in db.session.execute(query)})

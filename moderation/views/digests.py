@@ -22,9 +22,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-import click
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask.cli import AppGroup
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -37,7 +35,6 @@ from testimony.text import clean
 
 bp = Blueprint("desk_digests", __name__, url_prefix="/desk/digests")
 
-SCHEDULER = "scheduler"
 MAX_TITLE = 200
 MAX_INTRO = 20_000
 SINGLE_TITLE = "In case you missed it"
@@ -49,50 +46,6 @@ except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover
 
 class FormProblem(Exception):
     pass
-
-
-# ---- command line ----------------------------------------------------------------------------
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(digests_cli)
-
-
-@click.group("digests", cls=AppGroup)
-def digests_cli() -> None:
-    """Digests: publish the scheduled ones whose time has come."""
-
-
-def _audit_scheduled(digest: Digest, problem: str | None) -> None:
-    """Every scheduled publication (command line or job runner) goes in the audit trail."""
-    if problem is None:
-        audit.record(
-            SCHEDULER, "digest_published", item=digest.slug[:32], detail=f"scheduled: {digest.slug}"[:255]
-        )
-    else:
-        audit.record(SCHEDULER, "digest_publish_failed", item=digest.slug[:32], detail=problem[:255])
-
-
-# Registered once, when the desk is imported (create_app imports it): then
-# testimony.jobs.run_once and the command below both leave an audit record.
-publishing.add_recorder(_audit_scheduled)
-
-
-def publish_due(now: dt.datetime | None = None) -> tuple[list[Digest], list[tuple[Digest, str]]]:
-    return publishing.publish_due(now or publishing.now())
-
-
-@digests_cli.command("publish-due")
-def publish_due_command() -> None:
-    """Publish every scheduled digest whose time has come (and none before its time)."""
-    published, skipped = publish_due()
-    db.session.commit()
-    for digest in published:
-        click.echo(f"Published {digest.slug}")
-    for digest, reason in skipped:
-        click.echo(f"Not published {digest.slug}: {reason}", err=True)
-    if not published and not skipped:
-        click.echo("Nothing is due.")
 
 
 # ---- helpers ---------------------------------------------------------------------------------

@@ -296,9 +296,7 @@ def contribution(public_id: str) -> Response:
 
 @bp.get("/themes")
 def themes() -> Response:
-    from testimony.web.public import theme_counts
-
-    counts = theme_counts()
+    counts = publishing.theme_counts()
     rows = db.session.scalars(select(Theme).order_by(Theme.name))
     return _json(
         {

@@ -191,20 +191,8 @@ def contribution(public_id: str) -> tuple[str, int] | str:
 @bp.get("/themes")
 def themes() -> str:
     all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
-    counts = theme_counts()
+    counts = publishing.theme_counts()
     return render_template("public/themes.html", themes=all_themes, counts=counts)
-
-
-def theme_counts(when: dt.datetime | None = None) -> Counter[str]:
-    query = (
-        select(Theme.slug, func.count(Contribution.id))
-        .select_from(Contribution)
-        .join(Digest, Contribution.digest_id == Digest.id)
-        .join(Contribution.themes)
-        .where(publishing.contribution_is_public(when or publishing.now()))
-        .group_by(Theme.slug)
-    )
-    return Counter({slug: int(n) for slug, n in db.session.execute(query)})
 
 
 @bp.get("/themes/<slug>")
