@@ -82,7 +82,9 @@ ADDRESS = re.compile(
 # Small organisations name themselves with words like these; national bodies are on the keep list.
 _ORG_WORD = rf"(?:{_NAME}(?:['’]s|s['’])?|[A-Z]{{2,4}})"
 SMALL_ORG = re.compile(
-    rf"\b((?:St\.? )?{_NAME}(?:['’]s|s['’])?(?:[ \t]+(?:{_ORG_WORD}|of|and|&)){{0,4}}[ \t]+(?:Club|Friends|Advocacy|Society|"
+    rf"\b(?!(?:The|A|An|Our|My|Their|This|That|Every|Each|No|Any)\b)"
+    rf"((?:St\.? )?{_NAME}(?:['’]s|s['’])?(?:[ \t]+(?:{_ORG_WORD}|of|and|&)){{0,4}}[ \t]+(?:Club|Friends|Advocacy|Society|"
+    rf"FC|AFC|Sanctuary|Maintenance|Builders|Construction|Cleaning|Facilities|Motors|Taxis|[Cc]ouncil|Police|Constabulary|"
     rf"Circle|Collective|Co-op|Cooperative|Forum|Alliance|Club|Tenants|Residents|Project|Trust|Charity|Foundation|Association|"
     rf"Partnership|Housing|Hostel|Group|Ltd|Limited|CIC|Collective|Network|Initiative|Service|Services|Agency|Clinic|Practice|"
     rf"Homes|Hub|Mentoring|Solutions|Consulting|Consultancy|Recruitment|Care|Support|Food Bank|Foodbank|Pantry|Kitchen|"

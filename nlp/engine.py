@@ -65,6 +65,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     # A line's shape is checked in shapes.py, so its finds may be ordinary words ("Lark").
     found += [(*hit, 0) for hit in shapes.find(text, nlp, exact)]
     found += [(*hit, 1) for hit in cues.find(doc)]
+    found += [(*hit, 1) for hit in _capitalised_runs(text)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
     found += [(*hit, 3) for hit in cues.unknown_subjects(doc, nlp)]
@@ -375,6 +376,10 @@ def _month_after_preposition(text: str, start: int, end: int) -> bool:
 
 
 _CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+)[ ]$")
+_KIN_BEFORE = re.compile(
+    r"\b((?i:auntie|aunty|aunt|uncle|nan|nanna|nana|grandad|granny|big|little|old|young|coach|sister|brother|"
+    r"father|mother|ma|pa)(?:[ ](?i:ma|pa|man|lady))?)[ ]$"
+)
 
 
 def _with_first_name_before(text: str, cand: Candidate) -> Candidate:
@@ -382,10 +387,51 @@ def _with_first_name_before(text: str, cand: Candidate) -> Candidate:
     name, even when it is also a word."""
     if cand.label != "PERSON":
         return cand
-    match = _CAPITALISED_WORD.search(text[max(0, cand.start - 30) : cand.start])
-    if match and _first_name(match.group(1)) and not lexicon.is_jargon(match.group(1)):
-        return Candidate(cand.start - len(match.group(0)), cand.end, cand.label, cand.source)
+    window = max(0, cand.start - 30)
+    match = _CAPITALISED_WORD.search(text[window : cand.start])
+    kin = _KIN_BEFORE.search(text[window : cand.start])
+    if kin:  # "Auntie Mei", "big Trev", "Old Ma Hubbard": what people call them is part of the name
+        return Candidate(window + kin.start(1), cand.end, cand.label, cand.source)
+    if not match or lexicon.is_jargon(match.group(1)):
+        return cand
+    word_start = window + match.start(1)
+    # A known first name, or any capitalised word in the middle of a sentence ("the week Marigold
+    # Thackeray started"): written capitalised where nothing else asks for a capital, it is a name.
+    if _first_name(match.group(1)) or (
+        not _starts_sentence(text, word_start)
+        and match.group(1).lower() not in lexicon.MONTHS_AND_DAYS
+        and match.group(1).lower() not in _NOT_FIRST_NAMES
+    ):
+        return Candidate(word_start, cand.end, cand.label, cand.source)
     return cand
+
+
+# Capitalised mid-sentence for reasons other than being a name: titles and words of address.
+_NOT_FIRST_NAMES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "i",
+        "god",
+        "christ",
+        "english",
+        "welsh",
+        "scottish",
+        "irish",
+        "british",
+        "hmp",
+        "yoi",
+        "the",
+    ]
+)
 
 
 def _first_name(word: str) -> bool:
@@ -424,7 +470,14 @@ def _other_mentions(
     for c in sorted(candidates, key=lambda c: -c.source):
         if c.label in NUMBERED:
             surfaces[text[c.start : c.end]] = c
+    # A full name's parts are the same person later on: "Juniper Castellanos ... Juniper is due out".
+    for surface, origin in list(surfaces.items()):
+        if origin.label == "PERSON" and " " in surface:
+            for part in (surface.split()[0], surface.split()[-1]):
+                if len(part) >= 3 and part[0].isupper() and part.lower() not in _NOT_FIRST_NAMES:
+                    surfaces.setdefault(part, origin)
     lowered = text.lower()
+    typed_in_lowercase = _typed_in_lowercase(text)
     for surface, origin in surfaces.items():
         needle = surface.lower()
         # Two letters are chased only as someone's initials typed alone ("dw" after "our spo dw").
@@ -432,7 +485,8 @@ def _other_mentions(
             len(needle) == 2 and (origin.label != "PERSON" or lexicon.is_ordinary(nlp, needle))
         ):
             continue
-        word_too = not surface.islower() and lexicon.is_ordinary(nlp, surface)
+        # In a text typed in lowercase, a name is chased into lowercase even when it is a word.
+        word_too = not surface.islower() and lexicon.is_ordinary(nlp, surface) and not typed_in_lowercase
         position = 0
         while (found := lowered.find(needle, position)) != -1:
             end = found + len(needle)
@@ -445,6 +499,33 @@ def _other_mentions(
             if bounded and not _overlaps_any(found, end, kept):
                 extra.append(Candidate(found, end, origin.label, origin.source))
     return extra
+
+
+_CAPITALISED_RUN = re.compile(
+    r"\b([A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:[ ][A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?){1,2})\b"
+)
+
+
+def _capitalised_runs(text: str) -> Iterable[tuple[int, int, str]]:
+    """In a text typed in lowercase, two or three capitalised words together in the middle of a
+    sentence ("napo got my mate Temperance Oyebanji her job back") are someone's name: the writer
+    reached for the shift key for nothing else. Keep-list names are dropped later, as for any find."""
+    if not _typed_in_lowercase(text):
+        return
+    for match in _CAPITALISED_RUN.finditer(text):
+        words = match.group(1).split()
+        if _starts_sentence(text, match.start(1)) or any(w.lower() in lexicon.MONTHS_AND_DAYS for w in words):
+            continue
+        if any(lexicon.is_jargon(w) or w.lower() in _NOT_FIRST_NAMES for w in words):
+            continue
+        yield match.start(1), match.end(1), "PERSON"
+
+
+def _typed_in_lowercase(text: str) -> bool:
+    """Most sentences and lines start in lowercase: a comment thread typed fast, where a name
+    written once with capitals comes back in lowercase."""
+    starts = re.findall(r"(?:^|[.!?]\s+|\n\s*)([A-Za-z])", text)
+    return len(starts) >= 3 and sum(c.islower() for c in starts) / len(starts) >= 0.5
 
 
 # Keep-list words that also end a local body's name: "Merseyside CRC", "Lancashire Telegraph",

@@ -60,7 +60,7 @@ _PERSON = rf"(?:(?:Sir|Dame|Lord|Lady|Baroness|Dr|Professor|Prof\.?)\s+)?(?:{_NA
 _ROLE = (
     r"(?:(?:former|then|new|current|shadow)\s+)*(?:Justice Secretary|Secretary of State for Justice|Lord Chancellor|"
     r"Home Secretary|Prime Minister|(?:Prisons|Probation|Prisons and Probation|Justice) Minister|minister|MP|MSP|MLA|MEP|"
-    r"(?:HM\s+)?Chief Inspector(?: of (?:Probation|Prisons))?|chief inspector|(?:Napo|Unison|GMB|POA|PCS|union|national)\s+(?:chair|president)|"
+    r"(?:HM\s+)?Chief Inspector(?: of (?:Probation|Prisons))?|chief inspector|[Cc]hief [Pp]robation [Oo]fficer|(?:Napo|Unison|GMB|POA|PCS|union|national)\s+(?:chair|president)|"
     r"(?:Napo|Unison|GMB|POA|PCS|union)?\s*(?:general secretary|General Secretary|national chair)|(?:HMPPS\s+)?(?:chief executive|Chief Executive|"
     r"director general|Director General)(?: of HMPPS)?|(?:[Mm]ayor|[Cc]hief [Cc]onstable|[Pp]olice and [Cc]rime "
     r"[Cc]ommissioner|PCC|First Minister|Cabinet Secretary for Justice)(?: of (?:the )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)?|"
@@ -69,6 +69,12 @@ _ROLE = (
 )
 ROLE_BEFORE_NAME = re.compile(rf"\b{_ROLE}\s*,?\s+({_PERSON})")
 NAME_BEFORE_ROLE = re.compile(rf"\b({_PERSON})\s*,?\s+(?:(?:the|who was|who is|then|now|a|an)\s+)*{_ROLE}\b")
+# National titles: a writer named with one is a public voice.
+_NATIONAL_TITLES = (
+    r"Guardian|Observer|Times|Sunday Times|Telegraph|Independent|Financial Times|FT|Economist|Mirror|Daily Mirror|"
+    r"Daily Mail|Mail on Sunday|Sun|Express|i|Metro|New Statesman|Spectator|Private Eye|BBC|ITV|Channel 4|Sky News|"
+    r"Channel 4 News|Newsnight|Today programme|Big Issue|Inside Time|Byline Times|openDemocracy|Tortoise"
+)
 # Public people on no list, known by what the text says of them: "Jane Doe, MP for Anytown",
 # "the MP for Anytown, Jane Doe", "Professor Jane Doe", "writing in the Guardian, Jane Doe",
 # "Jane Doe, chief executive of the Trust", "the Doe Review" (the author of a cited report).
@@ -115,6 +121,13 @@ PUBLIC_CONTEXT = [
     re.compile(
         rf"\b({_PERSON}),\s+the\s+(?:[A-Z][\w'’]*\s+(?:and\s+|&\s+)?){{0,4}}(?:Commissioner|Ombudsman|"
         rf"Inspector|Mayor|Chief\s+Constable)\b"
+    ),
+    # A writer at a national title: "send it to Jane Doe at the Guardian", "Jane Doe of the Times",
+    # "a piece in The Times last week by Jane Doe".
+    re.compile(rf"\b({_PERSON})\s+(?:at|of|from|on)\s+(?:the\s+|The\s+)?(?:{_NATIONAL_TITLES})\b"),
+    re.compile(
+        rf"\b(?i:piece|article|column|report|interview|story|investigation|feature)\s+(?:in|on|for)\s+"
+        rf"(?:the\s+|The\s+)?(?:{_NATIONAL_TITLES})(?:\s+[a-z]+){{0,3}}\s+by\s+({_PERSON})"
     ),
     # A university is a public institution: "Cardiff University", "the University of Anytown".
     re.compile(

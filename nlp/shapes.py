@@ -78,6 +78,29 @@ INITIALS_ACTING = re.compile(
     r"\b([A-Z]{2,3})(?:,?[ \t]+(?:[a-z]+ed|said|says|rang|came|went|left|told|asked|got|was|is|has|had|"
     r"wants|needs|kicked|kicks|turned|arrived|attended|failed|missed|refused|released|recalled)\b)"
 )
+# Initials in a position only a person takes: an action's owner ("NE to chase"), a signature
+# ("Signed: AKH"), someone asked or handed to ("swaps to KM", "ask JT"), "AQM herself", someone in a
+# team ("AS in performance"), or one of a list of titled people ("Mr Oldroyd, KB, Ms Stanforth").
+INITIALS_IN_ROLE = [
+    re.compile(
+        r"\b([A-Z]{2,3})[ \t]+to[ \t]+(?:chase|ring|call|email|check|book|send|update|review|contact|arrange|"
+        r"follow|complete|speak|write|circulate|confirm|visit|cover|do|liaise|escalate|action|look|find|draft)\b"
+    ),
+    re.compile(
+        r"(?i:signed|initials|completed by|checked by|countersigned|approved by|author)[ \t]*:?[ \t]*([A-Z]{2,3})\b"
+    ),
+    re.compile(
+        r"\b(?i:ask|tell|ring|call|email|text|message|swaps?[ \t]+to|hand(?:ed)?[ \t]+over[ \t]+to|passed[ \t]+to|cc)"
+        r"[ \t]+([A-Z]{2,3})\b(?![ \t]*[A-Z][a-z])"
+    ),
+    re.compile(r"\b([A-Z]{2,3})[ \t]+(?:herself|himself|themself)\b"),
+    re.compile(
+        r"\b([A-Z]{2,3})[ \t]+(?:in|from)[ \t]+(?:performance|admin|hr|finance|ops|programmes|interventions|the[ \t]+[a-z]+[ \t]+team)\b"
+    ),
+    re.compile(
+        r"(?:(?:Mr|Mrs|Ms|Miss|Dr)[ \t]+[A-Z][a-z]+|[A-Z]{2,3}),[ \t]+([A-Z]{2,3})(?=,|[ \t]+and\b|\))"
+    ),
+]
 DETAIL_LEAD = re.compile(r"(?:\(|(?i:desk|mob|mobile|tel|work|home|cell|m|t)\b[ \t:]*)")
 # A sign-off, then the writer's name on the next line.
 SIGN_OFF = re.compile(
@@ -519,9 +542,10 @@ def find(text: str, nlp: Language, exact: list[Found]) -> Iterator[Found]:
     yield from _nicknames(text, nlp)
     yield from name_before_detail(text, nlp, exact)
     yield from _marked_lines(text, nlp)
-    for match in INITIALS_ACTING.finditer(text):
-        if _initials_are_a_person(match.group(1)):
-            yield match.start(1), match.end(1), "PERSON"
+    for pattern in (INITIALS_ACTING, *INITIALS_IN_ROLE):
+        for match in pattern.finditer(text):
+            if _initials_are_a_person(match.group(1)):
+                yield match.start(1), match.end(1), "PERSON"
 
 
 def _marked_lines(text: str, nlp: Language) -> Iterator[Found]:
