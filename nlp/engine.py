@@ -93,7 +93,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
         if source == 3 and _opening_word(text, start, end, nlp):
             continue
         candidates.append(Candidate(start, end, kind, max(source, 1)))
-    candidates = [_with_first_name_before(text, c) for c in candidates]
+    candidates = [_with_first_name_before(text, _with_time_after(text, c)) for c in candidates]
     candidates += _other_mentions(text, candidates, kept, nlp)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
@@ -380,6 +380,30 @@ _KIN_BEFORE = re.compile(
     r"\b((?i:auntie|aunty|aunt|uncle|nan|nanna|nana|grandad|granny|big|little|old|young|coach|sister|brother|"
     r"father|mother|ma|pa)(?:[ ](?i:ma|pa|man|lady))?)[ ]$"
 )
+
+
+# A time, or a span of times, straight after a date is part of it: "12.1.25 08.40",
+# "Thursday 7 November 2024, 14:30–15:15", "5/11 @ 16:00".
+_TIME_AFTER = re.compile(
+    r"^(?:,|[ \t]*@)?[ \t]*\d{1,2}[:.]\d{2}(?:[ \t]*(?:[-–—]|to)[ \t]*\d{1,2}[:.]\d{2})?(?![\d])"
+)
+
+
+_UNTIL_TIME = re.compile(r"^[ \t]*(?:[-–—]|to)[ \t]*\d{1,2}[:.]\d{2}(?![\d])")
+
+
+def _with_time_after(text: str, cand: Candidate) -> Candidate:
+    if cand.label != "DATE":
+        return cand
+    end = cand.end
+    match = _TIME_AFTER.match(text[end : end + 24])
+    if match is not None:
+        end += match.end()
+    if re.search(r"\d[:.]\d{2}$", text[cand.start : end]):
+        until = _UNTIL_TIME.match(text[end : end + 16])
+        if until is not None:
+            end += until.end()
+    return Candidate(cand.start, end, cand.label, cand.source) if end != cand.end else cand
 
 
 def _with_first_name_before(text: str, cand: Candidate) -> Candidate:

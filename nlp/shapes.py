@@ -45,7 +45,8 @@ PEOPLE_LABELS = (
     r"interviewer|interviewed by|investigator|investigating officer|appellant|mentor|buddy|trainee|"
     r"learner|tutor|pqip|assigned to|owner|lead|leads|action|actions|who|by|signed off|signed off by|"
     r"checked by|updated by|received by|authorised by|poms|oms|pos|psos|spos|officers|team|staff on|"
-    r"on duty|duty sw|duty po|cover by|covered|tl|team leader|sw|social worker|om|key contact"
+    r"on duty|duty sw|duty po|cover by|covered|tl|team leader|sw|social worker|om|key contact|"
+    r"rep|union rep|napo rep|representative|rep present|gp|cpn|com name|pom name|officer name|staff name"
 )
 LABELLED_LIST = re.compile(rf"^[ \t]*[-•*]?[ \t]*(?i:{PEOPLE_LABELS})[ \t]*:[ \t]*([^\n]+)$", re.M)
 # "09/01/2024, 07:43 - Storm: ...", "[14:02] Lark: ...", "12:03 Heron: ..."
@@ -82,6 +83,7 @@ INITIALS_ACTING = re.compile(
 # ("Signed: AKH"), someone asked or handed to ("swaps to KM", "ask JT"), "AQM herself", someone in a
 # team ("AS in performance"), or one of a list of titled people ("Mr Oldroyd, KB, Ms Stanforth").
 INITIALS_IN_ROLE = [
+    re.compile(r"\b(?i:room|rm|cell|bed|flat|unit)[ \t]*\d{1,3}[a-z]?[ \t]*\(([A-Z]{2,3})\)"),
     re.compile(
         r"\b([A-Z]{2,3})[ \t]+to[ \t]+(?:chase|ring|call|email|check|book|send|update|review|contact|arrange|"
         r"follow|complete|speak|write|circulate|confirm|visit|cover|do|liaise|escalate|action|look|find|draft)\b"

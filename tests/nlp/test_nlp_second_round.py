@@ -124,3 +124,39 @@ def test_national_bodies_and_office_holders_stay(text: str) -> None:
 
 def test_a_private_person_with_an_office_holders_surname_is_still_struck() -> None:
     assert "Mr Mahmood" in struck("Mr Mahmood on my caseload missed his appointment.")
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("3.2.24 07.15 arrived at court for the first interview", "3.2.24 07.15"),
+        ("Date: Tuesday 4 March 2025, 09:30–10:45\nLocation: room 4", "Tuesday 4 March 2025, 09:30–10:45"),
+        ("booked for 9/12 @ 15:00 in the big room", "9/12 @ 15:00"),
+    ],
+)
+def test_a_time_after_a_date_is_part_of_it(text: str, date: str) -> None:
+    assert date in struck(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Turn up at nine and ask for Nyssa. The laptops should be ready.", "Nyssa"),
+        ("Rep: Ottoline Farquar-Ibe, union branch", "Ottoline Farquar-Ibe"),
+        ("01:10 Room 7 (QV) says the heating is off again.", "QV"),
+    ],
+)
+def test_names_in_the_places_forms_and_logs_put_them(text: str, name: str) -> None:
+    assert name in struck(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("GP: Dr Okafor, Wrenfield Surgery", "Wrenfield Surgery"),
+        ("the youngest was seen at Dunmere Infirmary with a burn", "Dunmere Infirmary"),
+        ("placement at Kettleby in the Community on Saturdays", "Kettleby in the Community"),
+    ],
+)
+def test_surgeries_infirmaries_and_club_foundations(text: str, body: str) -> None:
+    assert body in struck(text)
