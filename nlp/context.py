@@ -94,8 +94,16 @@ SMALL_ORG = re.compile(
 FRIENDS_OF = re.compile(rf"\b(Friends[ \t]+of[ \t]+(?:the[ \t]+)?{_NAME}(?:[ \t]+{_NAME}){{0,3}})")
 # The CRC areas' usual short forms (the 21 companies of 2014-2021); a CRC narrows the workplace.
 CRC_SHORT = re.compile(
-    r"\b(BeNCH|BGSW|CGM|DLNR|DDC|DTV|HLNY|KSS|SWM|TVCRC|NNS|ESCRC|LCRC|MCRC|NCRC|SYCRC|WYCRC|WMCRC|"
-    r"DDC CRC|HIOW|HIoW)\b(?:[ \t]+(?i:CRC))?"
+    r"\b((?i:BeNCH|BGSW|CGM|DLNR|DDC|DTV|HLNY|KSS|SWM|TVCRC|NNS|ESCRC|LCRC|MCRC|NCRC|SYCRC|WYCRC|WMCRC|"
+    r"DDC CRC|HIOW))\b(?:[ \t]+(?i:CRC))?"
+)
+# Any short form before "crc", typed in lowercase or not: "ns crc", "the old wwm crc".
+ANY_CRC = re.compile(r"\b(?!(?:the|a|an|our|my|old|new|ex|no|that|this)\b)([A-Za-z]{2,5}[ \t]+(?i:crc))\b")
+# Businesses and clubs named in lowercase: "tollbooth facilities ltd", "gipton athletic".
+LOWER_BUSINESS = re.compile(
+    r"\b(?!(?:the|a|an|our|my|their|his|her|this|that|local|new|old|for|to|at|in|on|with|from|by|of|and|or|but|is|was|"
+    r"plays|played|play|joined|signed|watch|watched|supports?)\b)([a-z][a-z'’-]+(?:[ \t]+[a-z][a-z'’-]+)?[ \t]+"
+    r"(?:ltd|limited|cic|plc|athletic|rovers|wanderers|fc|afc))\b"
 )
 # Welsh institutions and streets: "Llys Ynadon Llandudno", "Tîm Gwynedd ac Ynys Môn", "Heol y Frenhines".
 WELSH_PLACE = re.compile(
@@ -197,6 +205,8 @@ def find(text: str, nlp: Language) -> Iterator[Found]:
     for pattern, kind in (
         (FRIENDS_OF, "ORG"),
         (CRC_SHORT, "ORG"),
+        (ANY_CRC, "ORG"),
+        (LOWER_BUSINESS, "ORG"),
         (WELSH_PLACE, "PLACE"),
         (GAELIC_SURNAME, "PERSON"),
         (SURNAME_INITIAL, "PERSON"),

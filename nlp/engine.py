@@ -22,7 +22,20 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from nlp import cautions, context, cues, gazetteer, keeplist, lexicon, model, patterns, pos, shapes, themes
+from nlp import (
+    cautions,
+    context,
+    cues,
+    gazetteer,
+    keeplist,
+    lexicon,
+    lowercase,
+    model,
+    patterns,
+    pos,
+    shapes,
+    themes,
+)
 from nlp.kinds import KIND_NAMES, NUMBERED, PRIORITY
 from nlp.spans import Redaction, Span, apply_spans
 
@@ -66,6 +79,8 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
     found += [(*hit, 0) for hit in shapes.find(text, nlp, exact)]
     found += [(*hit, 1) for hit in cues.find(doc)]
     found += [(*hit, 1) for hit in _capitalised_runs(text)]
+    # Ordinary words in a name's position, in texts typed in lowercase: checked by position.
+    found += [(*hit, 0) for hit in lowercase.find(text)]
     found += [(*hit, 2) for hit in gazetteer.find(doc, nlp)]
     found += [(*hit, 3) for hit in _entities(doc)]
     found += [(*hit, 3) for hit in cues.unknown_subjects(doc, nlp)]
@@ -377,7 +392,7 @@ def _month_after_preposition(text: str, start: int, end: int) -> bool:
 
 _CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+)[ ]$")
 _KIN_BEFORE = re.compile(
-    r"\b((?i:auntie|aunty|aunt|uncle|nan|nanna|nana|grandad|granny|big|little|old|young|coach|sister|brother|"
+    r"\b((?i:auntie|aunty|aunt|uncle|wee|nan|nanna|nana|grandad|granny|big|little|old|young|coach|sister|brother|"
     r"father|mother|ma|pa)(?:[ ](?i:ma|pa|man|lady))?)[ ]$"
 )
 
@@ -501,7 +516,7 @@ def _other_mentions(
                 if len(part) >= 3 and part[0].isupper() and part.lower() not in _NOT_FIRST_NAMES:
                     surfaces.setdefault(part, origin)
     lowered = text.lower()
-    typed_in_lowercase = _typed_in_lowercase(text)
+    typed_in_lowercase = lowercase.typed_in_lowercase(text)
     for surface, origin in surfaces.items():
         needle = surface.lower()
         # Two letters are chased only as someone's initials typed alone ("dw" after "our spo dw").
@@ -534,7 +549,7 @@ def _capitalised_runs(text: str) -> Iterable[tuple[int, int, str]]:
     """In a text typed in lowercase, two or three capitalised words together in the middle of a
     sentence ("napo got my mate Temperance Oyebanji her job back") are someone's name: the writer
     reached for the shift key for nothing else. Keep-list names are dropped later, as for any find."""
-    if not _typed_in_lowercase(text):
+    if not lowercase.typed_in_lowercase(text):
         return
     for match in _CAPITALISED_RUN.finditer(text):
         words = match.group(1).split()
@@ -543,13 +558,6 @@ def _capitalised_runs(text: str) -> Iterable[tuple[int, int, str]]:
         if any(lexicon.is_jargon(w) or w.lower() in _NOT_FIRST_NAMES for w in words):
             continue
         yield match.start(1), match.end(1), "PERSON"
-
-
-def _typed_in_lowercase(text: str) -> bool:
-    """Most sentences and lines start in lowercase: a comment thread typed fast, where a name
-    written once with capitals comes back in lowercase."""
-    starts = re.findall(r"(?:^|[.!?]\s+|\n\s*)([A-Za-z])", text)
-    return len(starts) >= 3 and sum(c.islower() for c in starts) / len(starts) >= 0.5
 
 
 # Keep-list words that also end a local body's name: "Merseyside CRC", "Lancashire Telegraph",

@@ -52,7 +52,34 @@ def kept_ranges(doc: Doc, phrase_matcher: PhraseMatcher) -> list[tuple[int, int]
     """Character ranges of keep-list mentions in the document."""
     text = doc.text
     ranges = [(doc[s:e].start_char, doc[s:e].end_char) for _id, s, e in phrase_matcher(doc)]
+    ranges += _surnames_of_kept_people(text, ranges)
     return [(a, b) for a, b in ranges if not _PRIVATE_TITLE.search(text[max(0, a - 6) : a])]
+
+
+def _surnames_of_kept_people(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A public figure named in full ("Rachel Reeves") is the same person when the text comes
+    back to the surname alone ("reeves says there's no money")."""
+    more: list[tuple[int, int]] = []
+    for a, b in ranges:
+        words = text[a:b].split()
+        if not 2 <= len(words) <= 3 or not all(w[:1].isalpha() for w in words):
+            continue
+        surname = words[-1].strip(".,'’")
+        if len(surname) < 4:
+            continue
+        for match in re.finditer(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text, re.IGNORECASE):
+            if a <= match.start() < b or _LOCAL_ROLE_BEFORE.search(
+                text[max(0, match.start() - 30) : match.start()]
+            ):
+                continue  # "our head of PDU Taylor (no relation)": someone else with the surname
+            more.append((match.start(), match.end()))
+    return more
+
+
+_LOCAL_ROLE_BEFORE = re.compile(
+    r"\b(?i:spo|po|pso|pdu|om|pom|com|cm|osg|manager|head\s+of\s+\w+|officer|colleague|governor|supervisor|"
+    r"my|our|his|her|their|mr|mrs|ms|miss|mx|dr|dc|ds|pc)\.?[ \t]+$"
+)
 
 
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|O'[A-Z][a-z]+"
@@ -75,6 +102,9 @@ _NATIONAL_TITLES = (
     r"Daily Mail|Mail on Sunday|Sun|Express|i|Metro|New Statesman|Spectator|Private Eye|BBC|ITV|Channel 4|Sky News|"
     r"Channel 4 News|Newsnight|Today programme|Big Issue|Inside Time|Byline Times|openDemocracy|Tortoise"
 )
+# A name typed in lowercase: two or three words, none of them a function word.
+_LOWER_WORD = r"(?!(?:at|in|on|of|for|the|and|or|is|was|from|to|with|by|said|says|who|about)\b)[a-z][a-z'’-]+"
+_LOWER_PERSON = rf"{_LOWER_WORD}(?:[ \t]+{_LOWER_WORD}){{1,2}}"
 # Public people on no list, known by what the text says of them: "Jane Doe, MP for Anytown",
 # "the MP for Anytown, Jane Doe", "Professor Jane Doe", "writing in the Guardian, Jane Doe",
 # "Jane Doe, chief executive of the Trust", "the Doe Review" (the author of a cited report).
@@ -128,6 +158,17 @@ PUBLIC_CONTEXT = [
     re.compile(
         rf"\b(?i:piece|article|column|report|interview|story|investigation|feature)\s+(?:in|on|for)\s+"
         rf"(?:the\s+|The\s+)?(?:{_NATIONAL_TITLES})(?:\s+[a-z]+){{0,3}}\s+by\s+({_PERSON})"
+    ),
+    # The same, typed in lowercase: "professor jane doe at", "the guardian piece by jane doe",
+    # "jane doe asked about it in the commons" (an MP).
+    re.compile(rf"\b(?:professor|prof)[ \t]+({_LOWER_PERSON})"),
+    re.compile(
+        rf"\b(?i:{_NATIONAL_TITLES})[ \t]+(?:piece|article|column|report|interview|story|investigation)[ \t]+by[ \t]+"
+        rf"({_LOWER_PERSON}|{_PERSON})"
+    ),
+    re.compile(
+        rf"\b({_LOWER_PERSON}|{_PERSON})[ \t]+(?:asked|raised|spoke)[ \t]+(?:about[ \t]+it[ \t]+|a[ \t]+question[ \t]+|it[ \t]+)?"
+        rf"(?:in|at)[ \t]+(?i:the[ \t]+commons|the[ \t]+house|parliament|pmqs|the[ \t]+senedd|holyrood|stormont)"
     ),
     # A university is a public institution: "Cardiff University", "the University of Anytown".
     re.compile(
