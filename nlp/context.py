@@ -88,7 +88,7 @@ SMALL_ORG = re.compile(
     rf"Circle|Collective|Co-op|Cooperative|Forum|Alliance|Club|Tenants|Residents|Project|Trust|Charity|Foundation|Association|"
     rf"Partnership|Housing|Hostel|Group|Ltd|Limited|CIC|Collective|Network|Initiative|Service|Services|Agency|Clinic|Practice|"
     rf"Homes|Hub|Mentoring|Solutions|Consulting|Consultancy|Recruitment|Care|Support|Food Bank|Foodbank|Pantry|Kitchen|"
-    rf"Caf[eé]|Academy|Centre|Women's Aid|Aid|Outreach|Futures|Pathways|Recovery|Rehabilitation Partners|Partners))\b"
+    rf"Caf[eé]|Academy|Centre|Women's Aid|Women's Refuge|Refuge|Aid|Outreach|Futures|Pathways|Recovery|Rehabilitation Partners|Partners))\b"
 )
 # "Friends of Pelsall Common": a group named for a place after "Friends of".
 FRIENDS_OF = re.compile(rf"\b(Friends[ \t]+of[ \t]+(?:the[ \t]+)?{_NAME}(?:[ \t]+{_NAME}){{0,3}})")
@@ -96,6 +96,12 @@ FRIENDS_OF = re.compile(rf"\b(Friends[ \t]+of[ \t]+(?:the[ \t]+)?{_NAME}(?:[ \t]
 CRC_SHORT = re.compile(
     r"\b((?i:BeNCH|BGSW|CGM|DLNR|DDC|DTV|HLNY|KSS|SWM|TVCRC|NNS|ESCRC|LCRC|MCRC|NCRC|SYCRC|WYCRC|WMCRC|"
     r"DDC CRC|HIOW))\b(?:[ \t]+(?i:CRC))?"
+)
+# A CRC's short form run into "crc": "dvcrc", "MVCRC".
+JOINED_CRC = re.compile(r"\b((?i:[a-z]{2,4}crc))\b")
+# A pub named as pubs are: "the Stoat and Pickle", "THE CROWN AND ANCHOR".
+PUB_PAIR = re.compile(
+    r"\b(?:the|The|THE)[ \t]+((?:[A-Z][a-z]+|[A-Z]{3,})[ \t]+(?:and|&|AND)[ \t]+(?:[A-Z][a-z]+|[A-Z]{3,}))\b"
 )
 # Any short form before "crc", typed in lowercase or not: "ns crc", "the old wwm crc".
 ANY_CRC = re.compile(r"\b(?!(?:the|a|an|our|my|old|new|ex|no|that|this)\b)([A-Za-z]{2,5}[ \t]+(?i:crc))\b")
@@ -206,6 +212,8 @@ def find(text: str, nlp: Language) -> Iterator[Found]:
         (FRIENDS_OF, "ORG"),
         (CRC_SHORT, "ORG"),
         (ANY_CRC, "ORG"),
+        (JOINED_CRC, "ORG"),
+        (PUB_PAIR, "PLACE"),
         (LOWER_BUSINESS, "ORG"),
         (WELSH_PLACE, "PLACE"),
         (GAELIC_SURNAME, "PERSON"),

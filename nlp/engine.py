@@ -70,7 +70,8 @@ def redact_many(texts: Iterable[str], *, keep_extra: Collection[str] = ()) -> li
 
 
 def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Redaction:
-    kept = keeplist.kept_ranges(doc, keep) + keeplist.public_role_ranges(text)
+    public = keeplist.public_role_ranges(text)
+    kept = keeplist.kept_ranges(doc, keep) + public + keeplist.surnames_of_kept_people(text, public)
     exact = patterns.find_exact(text)
     candidates = [Candidate(s, e, k) for s, e, k in exact]
     found = [(*hit, 1) for hit in context.find(text, nlp)]
@@ -108,7 +109,7 @@ def _redact_doc(text: str, doc: Doc, keep: PhraseMatcher, nlp: Language) -> Reda
         if source == 3 and _opening_word(text, start, end, nlp):
             continue
         candidates.append(Candidate(start, end, kind, max(source, 1)))
-    candidates = [_with_first_name_before(text, _with_time_after(text, c)) for c in candidates]
+    candidates = [_with_first_name_before(text, _with_time_after(text, c), kept) for c in candidates]
     candidates += _other_mentions(text, candidates, kept, nlp)
     merged = _merge(text, candidates)
     spans = _number(text, merged)
@@ -404,6 +405,10 @@ _TIME_AFTER = re.compile(
 )
 
 
+# "Friday 14th at 2": an hour alone after a day's date, unless a count follows ("at 2 cases").
+_AT_HOUR = re.compile(
+    r"^[ \t]+at[ \t]+\d{1,2}(?![\d:.])(?![ \t]*(?:%|cases|people|of|hours|hrs|mins|minutes|years|weeks|days|men|women|staff))"
+)
 _UNTIL_TIME = re.compile(r"^[ \t]*(?:[-–—]|to)[ \t]*\d{1,2}[:.]\d{2}(?![\d])")
 
 
@@ -414,6 +419,10 @@ def _with_time_after(text: str, cand: Candidate) -> Candidate:
     match = _TIME_AFTER.match(text[end : end + 24])
     if match is not None:
         end += match.end()
+    elif re.search(r"\d(?:st|nd|rd|th)$", text[cand.start : end]):
+        hour = _AT_HOUR.match(text[end : end + 20])
+        if hour is not None:
+            end += hour.end()
     if re.search(r"\d[:.]\d{2}$", text[cand.start : end]):
         until = _UNTIL_TIME.match(text[end : end + 16])
         if until is not None:
@@ -421,7 +430,16 @@ def _with_time_after(text: str, cand: Candidate) -> Candidate:
     return Candidate(cand.start, end, cand.label, cand.source) if end != cand.end else cand
 
 
-def _with_first_name_before(text: str, cand: Candidate) -> Candidate:
+def _with_first_name_before(text: str, cand: Candidate, kept: list[tuple[int, int]]) -> Candidate:
+    """Extended leftwards over a first name, a nickname word or a kin word, never into a public
+    figure's name on the keep list ("Jane Doe MP")."""
+    extended = _extended_leftwards(text, cand)
+    if extended.start < cand.start and _overlaps_any(extended.start, cand.start, kept):
+        return cand
+    return extended
+
+
+def _extended_leftwards(text: str, cand: Candidate) -> Candidate:
     """ "Earnest O'Dowd": a capitalised first name right before a found surname is part of the
     name, even when it is also a word."""
     if cand.label != "PERSON":

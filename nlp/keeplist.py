@@ -45,18 +45,18 @@ def _variants(terms: tuple[str, ...]) -> list[str]:
 
 
 # A title before a keep-list surname makes it someone else: "Mr Thatcher" on a caseload.
-_PRIVATE_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|mr|mrs|ms|miss)\.?\s+$")
+_PRIVATE_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|mr|mrs|ms|miss)\.?[ \t]+$")
 
 
 def kept_ranges(doc: Doc, phrase_matcher: PhraseMatcher) -> list[tuple[int, int]]:
     """Character ranges of keep-list mentions in the document."""
     text = doc.text
     ranges = [(doc[s:e].start_char, doc[s:e].end_char) for _id, s, e in phrase_matcher(doc)]
-    ranges += _surnames_of_kept_people(text, ranges)
+    ranges += surnames_of_kept_people(text, ranges)
     return [(a, b) for a, b in ranges if not _PRIVATE_TITLE.search(text[max(0, a - 6) : a])]
 
 
-def _surnames_of_kept_people(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def surnames_of_kept_people(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A public figure named in full ("Rachel Reeves") is the same person when the text comes
     back to the surname alone ("reeves says there's no money")."""
     more: list[tuple[int, int]] = []
@@ -77,25 +77,30 @@ def _surnames_of_kept_people(text: str, ranges: list[tuple[int, int]]) -> list[t
 
 
 _LOCAL_ROLE_BEFORE = re.compile(
-    r"\b(?i:spo|po|pso|pdu|om|pom|com|cm|osg|manager|head\s+of\s+\w+|officer|colleague|governor|supervisor|"
+    r"\b(?i:spo|po|pso|pdu|om|pom|com|cm|osg|manager|head[ \t]+of[ \t]+\w+|officer|colleague|governor|supervisor|"
     r"my|our|his|her|their|mr|mrs|ms|miss|mx|dr|dc|ds|pc)\.?[ \t]+$"
 )
 
 
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|O'[A-Z][a-z]+"
-_PERSON = rf"(?:(?:Sir|Dame|Lord|Lady|Baroness|Dr|Professor|Prof\.?)\s+)?(?:{_NAME})(?:\s+(?:{_NAME})){{1,2}}"
+# A name never runs across a line: "DS Breen\nNext review" is not the author of a review.
+_PERSON = (
+    rf"(?:(?:Sir|Dame|Lord|Lady|Baroness|Dr|Professor|Prof\.?)[ \t]+)?(?:{_NAME})(?:[ \t]+(?:{_NAME})){{1,2}}"
+)
 _ROLE = (
-    r"(?:(?:former|then|new|current|shadow)\s+)*(?:Justice Secretary|Secretary of State for Justice|Lord Chancellor|"
+    r"(?:(?:former|then|new|current|shadow)[ \t]+)*(?:Justice Secretary|Secretary of State for Justice|Lord Chancellor|"
     r"Home Secretary|Prime Minister|(?:Prisons|Probation|Prisons and Probation|Justice) Minister|minister|MP|MSP|MLA|MEP|"
-    r"(?:HM\s+)?Chief Inspector(?: of (?:Probation|Prisons))?|chief inspector|[Cc]hief [Pp]robation [Oo]fficer|(?:Napo|Unison|GMB|POA|PCS|union|national)\s+(?:chair|president)|"
-    r"(?:Napo|Unison|GMB|POA|PCS|union)?\s*(?:general secretary|General Secretary|national chair)|(?:HMPPS\s+)?(?:chief executive|Chief Executive|"
+    r"(?:HM[ \t]+)?Chief Inspector(?: of (?:Probation|Prisons))?|chief inspector|[Cc]hief [Pp]robation [Oo]fficer|(?:Napo|Unison|GMB|POA|PCS|union|national)[ \t]+(?:chair|president)|"
+    r"(?:Napo|Unison|GMB|POA|PCS|union)?[ \t]*(?:general secretary|General Secretary|national chair)|(?:HMPPS[ \t]+)?(?:chief executive|Chief Executive|"
     r"director general|Director General)(?: of HMPPS)?|(?:[Mm]ayor|[Cc]hief [Cc]onstable|[Pp]olice and [Cc]rime "
     r"[Cc]ommissioner|PCC|First Minister|Cabinet Secretary for Justice)(?: of (?:the )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)?|"
     r"(?:[Jj]ournalist|[Cc]olumnist|[Rr]eporter|[Cc]orrespondent|[Ee]ditor|[Cc]riminologist|[Aa]cademic|"
     r"[Rr]esearcher|[Aa]uthor))"
 )
-ROLE_BEFORE_NAME = re.compile(rf"\b{_ROLE}\s*,?\s+({_PERSON})")
-NAME_BEFORE_ROLE = re.compile(rf"\b({_PERSON})\s*,?\s+(?:(?:the|who was|who is|then|now|a|an)\s+)*{_ROLE}\b")
+ROLE_BEFORE_NAME = re.compile(rf"\b{_ROLE}[ \t]*,?[ \t]+({_PERSON})")
+NAME_BEFORE_ROLE = re.compile(
+    rf"\b({_PERSON})[ \t]*,?[ \t]+(?:(?:the|who was|who is|then|now|a|an)[ \t]+)*{_ROLE}\b"
+)
 # National titles: a writer named with one is a public voice.
 _NATIONAL_TITLES = (
     r"Guardian|Observer|Times|Sunday Times|Telegraph|Independent|Financial Times|FT|Economist|Mirror|Daily Mirror|"
@@ -109,55 +114,63 @@ _LOWER_PERSON = rf"{_LOWER_WORD}(?:[ \t]+{_LOWER_WORD}){{1,2}}"
 # "the MP for Anytown, Jane Doe", "Professor Jane Doe", "writing in the Guardian, Jane Doe",
 # "Jane Doe, chief executive of the Trust", "the Doe Review" (the author of a cited report).
 _PUBLIC_OF = (
-    r"(?:(?:the|a|an|former|then)\s+)*(?:MP|MSP|MLA|MS|AM|MEP|chief executive|chief exec|CEO|director general|"
+    r"(?:(?:the|a|an|former|then)[ \t]+)*(?:MP|MSP|MLA|MS|AM|MEP|chief executive|chief exec|CEO|director general|"
     r"general secretary|president|professor|lecturer|reader|editor|commissioner|mayor|spokesperson|"
-    r"spokesman|spokeswoman)\s+(?:of|for|at|in)\s+"
+    r"spokesman|spokeswoman)[ \t]+(?:of|for|at|in)[ \t]+"
 )
 PUBLIC_CONTEXT = [
-    re.compile(rf"\b({_PERSON})\s*,\s*(?i:{_PUBLIC_OF})"),
-    re.compile(rf"\b(?i:the\s+)?(?:MP|MSP|MLA|MS|AM|MEP)\s+for\s+(?:[A-Z][a-z]+\s*){{1,3}},?\s+({_PERSON})"),
-    re.compile(rf"\b(?:Professor|Prof\.?)\s+((?:{_NAME})(?:\s+(?:{_NAME})){{0,2}})"),
+    re.compile(rf"\b({_PERSON})[ \t]*,[ \t]*(?i:{_PUBLIC_OF})"),
     re.compile(
-        rf"\b(?i:writing\s+in|wrote\s+in|told|speaking\s+to|in\s+an\s+interview\s+with)\s+(?:the\s+)?"
-        rf"(?:[A-Z][a-z]+\s*){{1,3}},\s+({_PERSON})"
+        rf"\b(?i:the[ \t]+)?(?:MP|MSP|MLA|MS|AM|MEP)[ \t]+for[ \t]+(?:[A-Z][a-z]+[ \t]*){{1,3}},?[ \t]+({_PERSON})"
     ),
-    re.compile(rf"\b({_PERSON}),?\s+(?i:writing\s+in|wrote\s+in|who\s+writes\s+for|of\s+the\s+University)\b"),
+    re.compile(rf"\b(?:Professor|Prof\.?)[ \t]+((?:{_NAME})(?:[ \t]+(?:{_NAME})){{0,2}})"),
     re.compile(
-        rf"\b(?:the\s+)?((?:{_NAME})(?:\s+(?:{_NAME}))?)\s+(?:Review|Report|Inquiry|review|report|inquiry)\b"
-        rf"(?<!\bmy\s)"
+        rf"\b(?i:writing[ \t]+in|wrote[ \t]+in|told|speaking[ \t]+to|in[ \t]+an[ \t]+interview[ \t]+with)[ \t]+(?:the[ \t]+)?"
+        rf"(?:[A-Z][a-z]+[ \t]*){{1,3}},[ \t]+({_PERSON})"
+    ),
+    re.compile(
+        rf"\b({_PERSON}),?[ \t]+(?i:writing[ \t]+in|wrote[ \t]+in|who[ \t]+writes[ \t]+for|of[ \t]+the[ \t]+University)\b"
+    ),
+    re.compile(
+        rf"\b(?:the[ \t]+)?((?:{_NAME})(?:[ \t]+(?:{_NAME}))?)[ \t]+(?:Review|Report|Inquiry|review|report|inquiry)\b"
+        rf"(?<!\bmy[ \t])"
     ),
     # A citation: "Doe (2019)", "Doe and Roe (2021)", "Doe et al."
-    re.compile(rf"\b((?:{_NAME})(?:\s+(?:and|&)\s+(?:{_NAME}))?)\s+(?:\((?:19|20)\d\d\)|et\s+al\b)"),
+    re.compile(
+        rf"\b((?:{_NAME})(?:[ \t]+(?:and|&)[ \t]+(?:{_NAME}))?)[ \t]+(?:\((?:19|20)\d\d\)|et[ \t]+al\b)"
+    ),
     # Peers and honours: "Baroness Jane Doe", "Lord Doe", "Dame Jane Doe".
-    re.compile(rf"\b(?:Lord|Baroness|Lady|Sir|Dame)\s+((?:{_NAME})(?:\s+(?:{_NAME})){{0,2}})"),
+    re.compile(rf"\b(?:Lord|Baroness|Lady|Sir|Dame)[ \t]+((?:{_NAME})(?:[ \t]+(?:{_NAME})){{0,2}})"),
     # The head of a named body: "The chief executive of Clinks, Jane Doe, said".
     re.compile(
-        rf"\b(?i:chief\s+executive|chief\s+exec|ceo|director|chair|president|founder|head)\s+of\s+(?:the\s+)?"
-        rf"(?:[A-Z][\w'’&-]*\s+){{0,4}}[A-Z][\w'’&-]*,\s+({_PERSON})"
+        rf"\b(?i:chief[ \t]+executive|chief[ \t]+exec|ceo|director|chair|president|founder|head)[ \t]+of[ \t]+(?:the[ \t]+)?"
+        rf"(?:[A-Z][\w'’&-]*[ \t]+){{0,4}}[A-Z][\w'’&-]*,[ \t]+({_PERSON})"
     ),
     # An author or a public voice: "Jane Doe, who wrote it", "Jane Doe did a piece in the Observer".
-    re.compile(rf"\b({_PERSON}),?\s+who\s+(?:wrote|writes|authored|led|chaired)\b"),
+    re.compile(rf"\b({_PERSON}),?[ \t]+who[ \t]+(?:wrote|writes|authored|led|chaired)\b"),
     re.compile(
-        rf"(?<!\bthe\s)(?<!\bThe\s)\b({_PERSON})\s+(?:did|wrote|has\s+written|had|published|penned)\s+"
-        rf"(?:a|an|the|her|his|their)\s+"
-        rf"(?:\w+\s+)?(?:piece|article|column|report|review|study|book|paper|thread|op-ed)\b"
+        rf"(?<!\bthe[ \t])(?<!\bThe[ \t])\b({_PERSON})[ \t]+(?:did|wrote|has[ \t]+written|had|published|penned)[ \t]+"
+        rf"(?:a|an|the|her|his|their)[ \t]+"
+        rf"(?:\w+[ \t]+)?(?:piece|article|column|report|review|study|book|paper|thread|op-ed)\b"
     ),
     # A public office named by its body: "the Domestic Abuse Commissioner, Jane Doe", "the Prisons and
     # Probation Ombudsman Jane Doe", "Jane Doe, the Victims' Commissioner".
     re.compile(
-        rf"\b(?:[A-Z][\w'’]*\s+(?:and\s+|&\s+)?){{1,4}}(?:Commissioner|Ombudsman|Inspector|Mayor|Chief\s+Constable)"
-        rf",?\s+({_PERSON})"
+        rf"\b(?:[A-Z][\w'’]*[ \t]+(?:and[ \t]+|&[ \t]+)?){{1,4}}(?:Commissioner|Ombudsman|Inspector|Mayor|Chief[ \t]+Constable)"
+        rf",?[ \t]+({_PERSON})"
     ),
     re.compile(
-        rf"\b({_PERSON}),\s+the\s+(?:[A-Z][\w'’]*\s+(?:and\s+|&\s+)?){{0,4}}(?:Commissioner|Ombudsman|"
-        rf"Inspector|Mayor|Chief\s+Constable)\b"
+        rf"\b({_PERSON}),[ \t]+the[ \t]+(?:[A-Z][\w'’]*[ \t]+(?:and[ \t]+|&[ \t]+)?){{0,4}}(?:Commissioner|Ombudsman|"
+        rf"Inspector|Mayor|Chief[ \t]+Constable)\b"
     ),
     # A writer at a national title: "send it to Jane Doe at the Guardian", "Jane Doe of the Times",
     # "a piece in The Times last week by Jane Doe".
-    re.compile(rf"\b({_PERSON})\s+(?:at|of|from|on)\s+(?:the\s+|The\s+)?(?:{_NATIONAL_TITLES})\b"),
     re.compile(
-        rf"\b(?i:piece|article|column|report|interview|story|investigation|feature)\s+(?:in|on|for)\s+"
-        rf"(?:the\s+|The\s+)?(?:{_NATIONAL_TITLES})(?:\s+[a-z]+){{0,3}}\s+by\s+({_PERSON})"
+        rf"\b({_PERSON})[ \t]+(?:at|of|from|on)[ \t]+(?:the[ \t]+|The[ \t]+)?(?:{_NATIONAL_TITLES})\b"
+    ),
+    re.compile(
+        rf"\b(?i:piece|article|column|report|interview|story|investigation|feature)[ \t]+(?:in|on|for)[ \t]+"
+        rf"(?:the[ \t]+|The[ \t]+)?(?:{_NATIONAL_TITLES})(?:[ \t]+[a-z]+){{0,3}}[ \t]+by[ \t]+({_PERSON})"
     ),
     # The same, typed in lowercase: "professor jane doe at", "the guardian piece by jane doe",
     # "jane doe asked about it in the commons" (an MP).
@@ -172,11 +185,11 @@ PUBLIC_CONTEXT = [
     ),
     # A university is a public institution: "Cardiff University", "the University of Anytown".
     re.compile(
-        r"\b((?:[A-Z][a-z]+\s+){1,3}University|University\s+of\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\b"
+        r"\b((?:[A-Z][a-z]+[ \t]+){1,3}University|University[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})\b"
     ),
     # A constituency after "MP for": "the MP for Anytown North".
     re.compile(
-        r"\b(?:MP|MSP|MLA|MS|AM)\s+for\s+((?:[A-Z][a-z]+)(?:[\s-]+(?:and\s+|upon\s+|on\s+)?[A-Z][a-z]+){0,3})"
+        r"\b(?:MP|MSP|MLA|MS|AM)[ \t]+for[ \t]+((?:[A-Z][a-z]+)(?:[ \t-]+(?:and[ \t]+|upon[ \t]+|on[ \t]+)?[A-Z][a-z]+){0,3})"
     ),
 ]
 

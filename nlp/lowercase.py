@@ -34,15 +34,25 @@ SUBJECT = re.compile(
     rf"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\n\s{{4}}))[ \t]*([a-z][a-z'’-]{{2,}})[ \t]+(?:{_HUMAN_VERBS})\b"
 )
 # A job title, then the name: "my spo bracken (yes really", "my pqip tutor teasel", "his PO deano".
-_TITLES = r"spo|po|pso|om|pom|com|tutor|pqip\s+tutor|manager|line\s+manager|supervisor|mentor|keyworker|di|ds|dc|sarge"
+_TITLES = (
+    r"spo|po|pso|om|pom|com|tutor|pqip\s+tutor|pqip\s+learner|learner|trainee|manager|line\s+manager|supervisor|"
+    r"mentor|keyworker|di|ds|dc|sarge|mate|pal|colleague|buddy"
+)
 AFTER_TITLE = re.compile(
-    rf"\b(?i:my|our|his|her|their|the)[ \t]+(?i:{_TITLES})[ \t]+([a-z][a-z'’-]{{2,}})(?=[ \t]*(?:\(|,|\.|$|\n))"
+    rf"\b(?i:my|our|his|her|their|the)[ \t]+(?i:{_TITLES})[ \t]+([a-z][a-z'’-]{{2,}})"
+    rf"(?=[ \t]*(?:\(|,|\.|$|\n|[ \t](?:in|from|on|at|who|just|has|had|said|says|told|is|was)\b))"
+)
+# Thanked or spoken to at the end of a sentence: "sorry tregs", "diolch cer", "reading this cer,".
+VOCATIVE = re.compile(
+    r"\b(?:sorry|thanks|thank\s+you|cheers|diolch|ta|love\s+you|miss\s+you|congrats|well\s+done|"
+    r"reading\s+this)[ \t]+([a-z][a-z'’-]{2,})(?=[ \t]*(?:[.,!?]|x\b|$|\n))"
 )
 # Placed in a department or team: "nest in admin", "basil from the housing team", "tinker from the tvcrc days".
 PLACED = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\bto\s)|(?<=\bask\s)|(?<=\btell\s)|(?<=\band\s)|(?<=,\s))[ \t]*"
     r"([a-z][a-z'’-]{2,})[ \t]+(?:in|from|on)[ \t]+(?:admin|finance|hr|payroll|reception|estates|ops|"
-    r"the\s+[a-z]+\s+(?:team|days|desk|office)|[a-z]+\s+team|nights|the\s+court\s+cells|the\s+gate)\b"
+    r"the\s+[a-z]+\s+(?:team|days|desk|office)|[a-z]+\s+team|our\s+team|my\s+team|nights|the\s+court\s+cells|"
+    r"the\s+gate)\b"
 )
 # What everyone calls someone: "the lad everyone calls spanner", "known as tinker".
 CALLED = re.compile(
@@ -256,11 +266,22 @@ def typed_in_lowercase(text: str) -> bool:
 def find(text: str) -> Iterator[Found]:
     if not typed_in_lowercase(text):
         return
-    for pattern in (SUBJECT, AFTER_TITLE, PLACED, CALLED):
-        for match in pattern.finditer(text):
+    # Lines typed in capitals ("BAKER SAYS IT HAPPENED TO HIM TOO") are read as if lowercase.
+    readable = _capitals_lowered(text)
+    for pattern in (SUBJECT, AFTER_TITLE, PLACED, CALLED, VOCATIVE):
+        for match in pattern.finditer(readable):
             word = match.group(1)
             if _could_be_a_name(word):
                 yield match.start(1), match.end(1), "PERSON"
+
+
+def _capitals_lowered(text: str) -> str:
+    """The text with each line written in capitals lowercased (same length, same offsets)."""
+    lines = text.split("\n")
+    return "\n".join(
+        line.lower() if sum(c.isupper() for c in line) > 5 and not any(c.islower() for c in line) else line
+        for line in lines
+    )
 
 
 def _could_be_a_name(word: str) -> bool:

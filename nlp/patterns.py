@@ -30,7 +30,11 @@ _WORD_ORD = (
 )
 # Welsh dates: "Dydd Gwener 14 Mawrth", "3 Mawrth 2025" (a month alone, "ym mis Mai", is vague).
 _WELSH_MONTHS = r"(?:Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr)"
-_WELSH_DAYS = r"(?:Dydd\s+(?:Llun|Mawrth|Mercher|Iau|Gwener|Sadwrn|Sul))"
+_WELSH_DAYS = (
+    r"(?:[Dd]ydd\s+(?:Llun|Mawrth|Mercher|Iau|Gwener|Sadwrn|Sul|llun|mawrth|mercher|iau|gwener|sadwrn|sul))"
+)
+# Welsh ordinals: 1af, 2il, 3ydd, 4ydd, 5ed, 6ed, 15fed, 21ain.
+_WELSH_ORD = r"\d{1,2}(?:af|ain|il|ydd|ed|fed|eg)"
 # Days of the year named by a holiday; with a year they are one exact date ("boxing day 2021").
 _HOLIDAY = (
     r"(?:christmas(?:\s+(?:eve|day))?|boxing\s+day|new\s+year'?s?(?:\s+(?:eve|day))?|hogmanay|"
@@ -190,8 +194,10 @@ DATE_PATTERNS = [
         rf"(?<=\bthe\s)(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\b(?!\s*(?:-\s*)?{_NOT_A_DAY}\b){_TIME}?", re.I
     ),
     re.compile(
-        rf"(?:\b{_WELSH_DAYS},?\s+)?\b\d{{1,2}}(?:af|ed|fed|ydd|eg)?\s+{_WELSH_MONTHS}\b(?:\s+\d{{4}})?"
+        rf"(?:\b{_WELSH_DAYS},?\s+)?\b\d{{1,2}}(?:af|ain|il|ed|fed|ydd|eg)?\s+(?i:{_WELSH_MONTHS})\b(?:\s+\d{{4}})?{_TIME}?"
     ),
+    # A Welsh weekday with an ordinal: "dydd Gwener 15fed".
+    re.compile(rf"\b{_WELSH_DAYS}\s+{_WELSH_ORD}\b"),
     # A day and month in a log or list line with no cue word ("callout 18/01", "seen 10/3"): a
     # valid day and month, not a score, a share or "24/7".
     re.compile(rf"(?<![\w/.£$-])(?!24/7\b){_DAY_MONTH}(?!\s*(?:{_NOT_DAY_MONTH_AFTER})\b)(?![.,]\d){_TIME}?"),

@@ -103,6 +103,20 @@ INITIALS_IN_ROLE = [
         r"(?:(?:Mr|Mrs|Ms|Miss|Dr)[ \t]+[A-Z][a-z]+|[A-Z]{2,3}),[ \t]+([A-Z]{2,3})(?=,|[ \t]+and\b|\))"
     ),
 ]
+# A conversation copied without times: the same few heads open line after line ("Rusty: on it",
+# "Jez: update??"). A head seen at least twice, beside at least one other such head, is a speaker.
+SPEAKER = re.compile(r"^[ \t]*([A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]*:[ \t]*\S", re.M)
+# Dotted initials in a log or a signature: "T.H. 42 miles", "Signed: S.M.-C.", "C.E."
+DOTTED_INITIALS = re.compile(r"(?<![\w.])((?:[A-Z]\.){2,3}(?:-[A-Z]\.)?)(?![\w])")
+NOT_DOTTED_INITIALS = frozenset(
+    ["U.K.", "E.G.", "I.E.", "N.B.", "P.S.", "A.M.", "P.M.", "U.S.", "E.U.", "R.I.P.", "A.K.A."]
+)
+# Someone known by initials in a case record: "recall of JS", "Case: LM".
+INITIALS_OF_CASE = re.compile(
+    r"(?:\b(?i:recall|breach|supervision|review|transfer|release|case|timeline)[ \t]+of[ \t]+|^[ \t]*(?i:case|subject|re)[ \t]*:[ \t]*)"
+    r"([A-Z]{2,3})\b",
+    re.M,
+)
 DETAIL_LEAD = re.compile(r"(?:\(|(?i:desk|mob|mobile|tel|work|home|cell|m|t)\b[ \t:]*)")
 # A sign-off, then the writer's name on the next line.
 SIGN_OFF = re.compile(
@@ -129,6 +143,11 @@ NICKNAME_EXPLAINED = re.compile(
 COMMON_ACRONYMS = frozenset(
     [
         "ps",
+        "mp",
+        "mps",
+        "msp",
+        "mla",
+        "mep",
         "nb",
         "fyi",
         "re",
@@ -540,6 +559,8 @@ def find(text: str, nlp: Language, exact: list[Found]) -> Iterator[Found]:
     yield from _labelled_lists(text, nlp)
     yield from _chat(text, nlp)
     yield from _initials(text)
+    yield from _dotted_initials(text)
+    yield from _speakers(text, nlp)
     yield from _signatures(text, nlp)
     yield from _nicknames(text, nlp)
     yield from name_before_detail(text, nlp, exact)
@@ -629,6 +650,29 @@ def _chat(text: str, nlp: Language) -> Iterator[Found]:
         if item.lower() in {"anonymous", "me", "him", "her", "them", "admin", "moderator"}:
             continue
         if _looks_like_a_name(item, nlp, position_says_name=True):
+            yield match.start(1), match.end(1), "PERSON"
+
+
+def _speakers(text: str, nlp: Language) -> Iterator[Found]:
+    heads: dict[str, list[tuple[int, int]]] = {}
+    for match in SPEAKER.finditer(text):
+        heads.setdefault(match.group(1), []).append((match.start(1), match.end(1)))
+    speakers = [h for h, seen in heads.items() if len(seen) >= 2 and h.lower() not in NOT_A_PERSON_HEAD]
+    if len(speakers) < 2:
+        return
+    for head in speakers:
+        if head.lower() in lexicon.MONTHS_AND_DAYS or lexicon.is_jargon(head):
+            continue
+        for start, end in heads[head]:
+            yield start, end, "PERSON"
+
+
+def _dotted_initials(text: str) -> Iterator[Found]:
+    for match in DOTTED_INITIALS.finditer(text):
+        if match.group(1).upper() not in NOT_DOTTED_INITIALS:
+            yield match.start(1), match.end(1), "PERSON"
+    for match in INITIALS_OF_CASE.finditer(text):
+        if _initials_are_a_person(match.group(1)):
             yield match.start(1), match.end(1), "PERSON"
 
 

@@ -239,3 +239,95 @@ def test_someone_local_with_that_surname_is_still_struck() -> None:
 def test_public_voices_typed_in_lowercase_stay(text: str) -> None:
     spans = struck(text)
     assert not any(w in " ".join(spans) for w in ("tansley", "oakridge", "dowling"))
+
+
+# ---- round four, from corpus D's misses -------------------------------------------------------
+
+
+def test_speakers_of_a_conversation_copied_without_times() -> None:
+    text = "Sat 3 May, 07:10\nBrindle: boiler gone again\nTullis: ring estates\nBrindle: closed weekends\nTullis: ok"
+    assert struck(text).count("Brindle") == 2 and struck(text).count("Tullis") == 2
+
+
+def test_form_labels_are_not_speakers() -> None:
+    text = "Date: 1 May\nTime: 10:00\nDate: 2 May\nTime: 11:00"
+    assert not {"Date", "Time"} & set(struck(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("POOL CAR LOG\n06/01 Q.F. 42 miles, court\n07/01 W.R. 88 miles", "Q.F"),
+        ("TIMELINE – recall of QV\n2nd Feb letter sent to the old address", "QV"),
+        ("RISK PLAN\nCase: WQ\nExclusion zone: the town centre", "WQ"),
+    ],
+)
+def test_initials_in_logs_and_case_records(text: str, initials: str) -> None:
+    assert any(s.startswith(initials) for s in struck(text))
+
+
+def test_abbreviations_with_dots_are_not_initials() -> None:
+    assert struck("Bring ID, e.g. a passport. N.B. the office shuts at four.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("can you translate it by dydd Gwener 21ain Mawrth? thanks", "dydd Gwener 21ain Mawrth"),
+        ("interpreter booked for Friday 14th at 2, in room 3", "Friday 14th at 2"),
+    ],
+)
+def test_welsh_dates_and_an_hour_after_a_day(text: str, found: str) -> None:
+    assert found in struck(text)
+
+
+def test_an_hour_after_a_day_is_not_a_count() -> None:
+    assert "14th at 3" not in " ".join(struck("from the 14th at 3 cases a day we were drowning"))
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("There is a pub called the Ferrant and Quilp across the road.", "Ferrant and Quilp"),
+        ("USE THE ONE AT THE CORRAN AND WINCH. ok", "CORRAN AND WINCH"),
+    ],
+)
+def test_pubs_named_as_pubs_are(text: str, place: str) -> None:
+    assert place in struck(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("ok. i did 7 years in qfcrc. never again. fine", "qfcrc"),
+        ("She works for Huxtable Women's Refuge now.", "Huxtable Women's Refuge"),
+    ],
+)
+def test_joined_crc_short_forms_and_refuges(text: str, body: str) -> None:
+    assert body in struck(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("ok. fine. yes\nmy mate rennet in the court team had his car taken", "rennet"),
+        ("ok. i was the one who nicked the stapler. sorry vetch", "vetch"),
+        ("ok. fine.\nNOTES GONE AGAIN. GREAVE SAYS IT HAPPENED TO HIM TOO\nnobody listens", "GREAVE"),
+    ],
+)
+def test_more_positions_in_lowercase_threads(text: str, name: str) -> None:
+    assert name in struck(text)
+
+
+def test_a_public_figure_known_by_context_keeps_their_surname_later() -> None:
+    text = "Dame Mallow Pobjoy asked about it in the Commons. Pobjoy's question was the only good one."
+    assert struck(text) == []
+
+
+def test_an_mp_named_with_the_letters_is_kept_whole() -> None:
+    assert struck("Orrin Drabble MP said so in the debate.") == []
+
+
+def test_a_name_never_runs_across_lines_into_a_public_role() -> None:
+    # "Wimberley\nAuthor" is not an author named Wimberley; the officer stays struck.
+    assert "DS Wimberley" in struck("Record updated by DS Wimberley\nNext review: 8 May 2025")
