@@ -83,7 +83,7 @@ def test_what_people_call_someone_is_part_of_the_name(text: str, name: str) -> N
 @pytest.mark.parametrize(
     ("text", "body"),
     [
-        ("He volunteers at Ulverby Wanderers AFC on Saturdays.", "Ulverby Wanderers AFC"),
+        ("He volunteers at Ulverby Saints AFC on Saturdays.", "Ulverby Saints AFC"),
         ("Referral to Marram Sanctuary made last week.", "Marram Sanctuary"),
         ("Wrenfield Maintenance are booked again.", "Wrenfield Maintenance"),
         ("she sits on Ossory council now", "Ossory council"),
@@ -102,7 +102,7 @@ def test_the_council_alone_is_not_a_body() -> None:
     [
         ("send it to Pellinore Vance at the Guardian", "Pellinore Vance"),
         ("there was a piece in The Times last week by Elowen Strake about caseloads.", "Elowen Strake"),
-        ("The chief probation officer, Isolde Marrick, will read the summary.", "Isolde Marrick"),
+        ("The chief probation officer, Wenna Marrick, will read the summary.", "Wenna Marrick"),
     ],
 )
 def test_public_voices_known_by_their_context_stay(text: str, public: str) -> None:
@@ -142,7 +142,7 @@ def test_a_time_after_a_date_is_part_of_it(text: str, date: str) -> None:
     ("text", "name"),
     [
         ("Turn up at nine and ask for Nyssa. The laptops should be ready.", "Nyssa"),
-        ("Rep: Ysolde Farquar-Ibe, union branch", "Ysolde Farquar-Ibe"),
+        ("Rep: Wenna Farquar-Ibe, union branch", "Wenna Farquar-Ibe"),
         ("01:10 Room 7 (QV) says the heating is off again.", "QV"),
     ],
 )
@@ -153,7 +153,7 @@ def test_names_in_the_places_forms_and_logs_put_them(text: str, name: str) -> No
 @pytest.mark.parametrize(
     ("text", "body"),
     [
-        ("GP: Dr Okafor, Wrenfield Surgery", "Wrenfield Surgery"),
+        ("GP: Dr Tarnley, Wrenfield Surgery", "Wrenfield Surgery"),
         ("the youngest was seen at Dunmere Infirmary with a burn", "Dunmere Infirmary"),
         ("placement at Kettleby in the Community on Saturdays", "Kettleby in the Community"),
     ],
@@ -171,11 +171,11 @@ LOWERCASE_THREAD = (
     ("line", "name"),
     [
         ("my spo cobnut (yes really) told us at team meeting", "cobnut"),
-        ("sprocket is a legend. he covered every duty in december", "sprocket"),
+        ("rennick is a legend. he covered every duty in december", "rennick"),
         ("limpet went to the cps last month", "limpet"),
         ("shoutout to thimble in admin who found my claim", "thimble"),
         ("skerry from the housing team rang round every b&b", "skerry"),
-        ("the lad everyone calls gorse fixes all the bikes", "gorse"),
+        ("the lad everyone calls tarn fixes all the bikes", "tarn"),
     ],
 )
 def test_in_a_lowercase_thread_a_word_in_a_names_position_is_a_name(line: str, name: str) -> None:
@@ -201,7 +201,7 @@ def test_ordinary_subjects_in_a_lowercase_thread_stay(line: str) -> None:
 
 def test_the_same_words_in_tidy_prose_are_left_alone() -> None:
     # Capitalised prose: position alone is not evidence for an ordinary word.
-    assert "Gorse" not in struck("Gorse is everywhere on the moor. Management said no. We went home.")
+    assert "Tarn" not in struck("Tarn is still and cold up on the moor. Management said no. We went home.")
 
 
 @pytest.mark.parametrize(
