@@ -369,6 +369,6 @@ def seed(now: dt.datetime) -> dict[str, int]:
     withdrawn = made[WITHDRAWN_INDEX]
     withdrawn.withdrawn, withdrawn.themes = True, []
     approved.forget(withdrawn)
-    db.session.commit()
     search.rebuild()
+    db.session.commit()
     return {"digests": digest_count, "contributions": contributions}

@@ -199,5 +199,4 @@ def seal_leftovers() -> int:
         db.session.expire(contribution, ["themes"])
         contribution.in_reply_to_id = None
         sealed += 1
-    db.session.commit()
     return sealed

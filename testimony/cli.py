@@ -33,6 +33,7 @@ def init_command(admin_name: str) -> None:
     upgrade()
     click.echo("Database is up to date.")
     added = sync_themes()
+    db.session.commit()
     if added:
         click.echo(f"Added {added} themes from the taxonomy.")
     if instance_keys.load(current_app) is None:
@@ -53,6 +54,7 @@ def init_command(admin_name: str) -> None:
             f"from event {keyed_from} on."
         )
     sealed = approved.seal_leftovers()
+    db.session.commit()
     if sealed:
         click.echo(f"Sealed the text of {sealed} approved contributions waiting for a digest.")
     # The desk (moderation) makes the first admin account: testimony does not import it.

@@ -295,7 +295,6 @@ def rebuild() -> int:
     rows = list(db.session.scalars(publishing.published_contributions()))
     index(rows)
     connection.execute(text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')"))  # noqa: S608
-    db.session.commit()
     return len(rows)
 
 
@@ -330,6 +329,7 @@ def search_group() -> None:
 def rebuild_command() -> None:
     """Rebuild the SQLite search index from the published contributions."""
     n = rebuild()
+    db.session.commit()
     click.echo(
         f"Indexed {n} published contributions."
         if _dialect() == "sqlite"

@@ -23,5 +23,4 @@ def sync_themes() -> int:
             added += 1
         else:
             theme.name, theme.description = entry["name"], entry.get("description", "")
-    db.session.commit()
     return added

@@ -128,6 +128,7 @@ def app(database: SqliteDatabase | PostgresDatabase, tmp_path: Path) -> Iterator
         keys, recovery_private = instance_keys.create(app)
         instance_keys.apply(app, keys)
         sync_themes()
+        db.session.commit()
     app.config["TEST_RECOVERY_PRIVATE_KEY"] = recovery_private
     yield app
     with app.app_context():
