@@ -124,7 +124,8 @@ def test_submitter_with_javascript_off(site: Site) -> None:
     assert later.locator("#confirm").is_checked()
     tab_to(later, "button:has-text('Withdraw')")
     press_enter_and_wait(later)
-    assert "withdrawn and deleted" in later.locator(".notice").inner_text()
+    notice = later.locator(".notice").inner_text()
+    assert "has been withdrawn" in notice and "deleted from our database" in notice
     assert "Withdrawn" in later.locator(".facts").inner_text()
     site.check(later, "status-withdrawn")
 
