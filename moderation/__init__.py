@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from testimony.text import day_text
+
 
 def init_app(app: Flask) -> None:
     from moderation.views import accounts, auth, queue, review
@@ -18,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     _register_optional(app)
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+    # Days as the rest of the site writes them: "30 November 2026".
+    app.jinja_env.filters["day"] = day_text
 
 
 def _register_optional(app: Flask) -> None:

@@ -48,7 +48,7 @@ from testimony.models import Moderator, Status, Submission, today, utcnow
 class Action(enum.StrEnum):
     """What moves a submission from one status to another. Values are audit action names."""
 
-    CLAIM = "claim"  # a moderator opens a new item
+    CLAIM = "claim"  # a moderator's first action on a new item
     ASK = "question"  # a moderator asks the submitter something
     APPROVE = "approve"
     DECLINE = "decline"
@@ -127,14 +127,17 @@ def new_submission(**fields: Any) -> Submission:
 # ---- the moderators' side: each write carries the version the moderator's form was based on ----
 
 
-def claim(submission: Submission, *, moderator_id: int, actor: str, until: dt.datetime) -> bool:
-    """Opening an open item claims it for `moderator_id` until `until`, unless someone else holds
-    it. A new item moves into review (and its version on); taking or renewing the claim on an item
-    already in review leaves the version alone, so a second tab's forms stay good. Returns whether
-    anything was written; raises StateConflict if the item changed meanwhile."""
-    now = utcnow()
-    if submission.status not in OPEN or _held_by_other(submission, moderator_id, now):
-        return False
+def take(
+    submission: Submission, *, seen_version: int, moderator_id: int, actor: str, until: dt.datetime
+) -> int:
+    """A moderator's first action on an open item claims it for `moderator_id` until `until`
+    (opening or browsing an item claims nothing: paging through the queue with j and k used to
+    lock items away from colleagues). Written only if the item is still at the version the
+    moderator's form carried, still open and not held by someone else; raises StateConflict
+    otherwise. A new item moves into review and its version on; taking or renewing the claim on
+    an item already in review leaves the version alone. Returns the version the action itself
+    must now carry."""
+    check(submission, seen_version=seen_version, allowed_from=OPEN, moderator_id=moderator_id)
     values: dict[str, Any] = {"claimed_by_id": moderator_id, "claimed_until": until}
     if submission.status == Status.RECEIVED:
         move = TRANSITIONS[Action.CLAIM]
@@ -142,9 +145,14 @@ def claim(submission: Submission, *, moderator_id: int, actor: str, until: dt.da
             actor, Action.CLAIM, item=submission.public_id, from_status=submission.status, to_status=move.to
         )
         _write(
-            submission, {**values, "status": move.to}, allowed_from=move.allowed_from, claimant=moderator_id
+            submission,
+            {**values, "status": move.to},
+            allowed_from=move.allowed_from,
+            seen_version=seen_version,
+            claimant=moderator_id,
         )
-        return True
+        return submission.version
+    now = utcnow()
     still_ours = (
         submission.claimed_by_id == moderator_id
         and submission.claimed_until is not None
@@ -152,8 +160,15 @@ def claim(submission: Submission, *, moderator_id: int, actor: str, until: dt.da
     )
     if not still_ours:  # renewing one's own live claim is not worth an audit row
         audit.record(actor, Action.CLAIM, item=submission.public_id)
-    _write(submission, values, allowed_from=OPEN - {Status.RECEIVED}, claimant=moderator_id, bump=False)
-    return True
+    _write(
+        submission,
+        values,
+        allowed_from=OPEN - {Status.RECEIVED},
+        seen_version=seen_version,
+        claimant=moderator_id,
+        bump=False,
+    )
+    return seen_version
 
 
 def decide(
@@ -200,12 +215,15 @@ def edit(
     moderator_id: int,
     actor: str,
     detail: str = "",
+    warning_count: int | None = None,
 ) -> None:
     """A moderator's change that keeps the status (redactions, wording, themes, a note): the
-    version moves on, on the same conditions as a decision."""
+    version moves on, on the same conditions as a decision. `warning_count`, when given, is how
+    many re-identification warnings the new draft still raises (the queue's count and filter)."""
     check(submission, seen_version=seen_version, allowed_from=EDITABLE, moderator_id=moderator_id)
     audit.record(actor, audit_action, item=submission.public_id, detail=detail)
-    _write(submission, {}, allowed_from=EDITABLE, seen_version=seen_version, claimant=moderator_id)
+    values: dict[str, Any] = {} if warning_count is None else {"warning_count": warning_count}
+    _write(submission, values, allowed_from=EDITABLE, seen_version=seen_version, claimant=moderator_id)
 
 
 def release(submission: Submission, *, seen_version: int, actor: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from nlp import Redaction
 from testimony import approved, codenames, erasure, instance_keys, lifecycle, sealing
 from testimony.db import db
+from testimony.text import day_text
 from testimony.models import (
     Author,
     BlobKind,
@@ -142,7 +143,7 @@ def messages_for_submitter(submission: Submission, derived: codenames.Derived) -
             continue
         payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
         messages.append(
-            Message(author=blob.author, text=payload["text"], sent_on=blob.created_on.isoformat())
+            Message(author=blob.author, text=payload["text"], sent_on=day_text(blob.created_on))
         )
     return messages
 
