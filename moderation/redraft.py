@@ -27,17 +27,14 @@ Change = tuple[int, int, list[str], str]  # base tokens [i, j) become these toke
 
 
 def tokens(text: str) -> list[str]:
-    found = TOKEN.findall(text)
-    assert "".join(found) == text  # every character belongs to one token
+    found: list[str] = TOKEN.findall(text)  # every character belongs to exactly one token
     return found
 
 
 def _changes(base: Sequence[str], other: Sequence[str], side: str) -> list[Change]:
     matcher = SequenceMatcher(None, base, other, autojunk=False)
     return [
-        (i1, i2, list(other[j1:j2]), side)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
+        (i1, i2, list(other[j1:j2]), side) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
     ]
 
 

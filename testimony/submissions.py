@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 from nlp import Redaction
 from testimony import approved, codenames, erasure, instance_keys, lifecycle, sealing
 from testimony.db import db
-from testimony.text import day_text
 from testimony.models import (
     Author,
     BlobKind,
@@ -24,6 +23,7 @@ from testimony.models import (
     Submission,
     SubmissionTag,
 )
+from testimony.text import day_text
 
 # What the submitter sees for each status: calm, plain, no jargon.
 STATUS_TEXT: dict[str, str] = {
@@ -142,9 +142,7 @@ def messages_for_submitter(submission: Submission, derived: codenames.Derived) -
         if blob.kind != BlobKind.MESSAGE:
             continue
         payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
-        messages.append(
-            Message(author=blob.author, text=payload["text"], sent_on=day_text(blob.created_on))
-        )
+        messages.append(Message(author=blob.author, text=payload["text"], sent_on=day_text(blob.created_on)))
     return messages
 
 
