@@ -112,15 +112,6 @@ def _holder(submission: Submission) -> str | None:
     return None
 
 
-def _take(submission: Submission, version: int) -> int:
-    """The first action on an item claims it (opening it does not); later ones renew the claim.
-    Returns the version the action itself then carries."""
-    me = current_user()
-    return lifecycle.take(
-        submission, seen_version=version, moderator_id=me.id, actor=me.name, until=utcnow() + CLAIM_FOR
-    )
-
-
 def _form_version() -> int:
     version = lifecycle.parse_version(request.form.get("version"))
     if version is None:
@@ -198,10 +189,7 @@ def act(public_id: str, action: str) -> Any:
         return render_template("desk/no_access.html", item=submission), 403
     seen_status = submission.status
     try:
-        version = _form_version()
-        if action != "release":
-            version = _take(submission, version)
-        notice = handler(submission, version)
+        notice = handler(submission, _form_version())
     except lifecycle.StateConflict as exc:
         db.session.rollback()
         return render_template("desk/conflict.html", item=submission, reason=explain(exc, seen_status)), 409
@@ -335,13 +323,20 @@ def _edit(
         actor=me.name,
         detail=detail,
         warning_count=warning_count,
+        claim_until=utcnow() + CLAIM_FOR,
     )
 
 
 def _decide(submission: Submission, version: int, action: lifecycle.Action, detail: str = "") -> None:
     me = current_user()
     lifecycle.decide(
-        submission, action, seen_version=version, moderator_id=me.id, actor=me.name, detail=detail
+        submission,
+        action,
+        seen_version=version,
+        moderator_id=me.id,
+        actor=me.name,
+        detail=detail,
+        claim_until=utcnow() + CLAIM_FOR,
     )
 
 
