@@ -166,6 +166,7 @@ def _render(
         themes=list(db.session.scalars(select(Theme).order_by(Theme.name))),
         held_by_other=_held_by_other(submission),
         holder=_holder(submission),
+        status_names=STATUS_NAMES,
         claim_minutes=int(CLAIM_FOR.total_seconds() // 60),
         can_decide=submission.status in OPEN_STATUSES and not _held_by_other(submission),
         reasons=DECLINE_REASONS,
