@@ -503,6 +503,12 @@ QUEUE: list[QueueItem] = [
         ),
     ),
     QueueItem(
+        "We are told to book annual leave a year ahead so the rota can be planned, then told it "
+        "cannot be approved until the rota is planned.",
+        days_ago=30,
+        steps=(("approve", "management", "wellbeing"), ("publish",)),
+    ),
+    QueueItem(
         "This is a test, please ignore it.",
         days_ago=3,
         steps=(("decline", "out_of_scope"),),
@@ -531,6 +537,8 @@ def seed_queue(password: str) -> dict[str, int]:
             _do(submission, step, moderator, private_key)
             db.session.commit()
             approved_count += step[0] == "approve"
+            approved_count -= step[0] == "publish"
+    search.rebuild()
     return {"items": len(QUEUE), "approved": approved_count}
 
 
@@ -593,5 +601,18 @@ def _do(submission: Submission, step: tuple[str, ...], moderator: Moderator, key
         contribution = Contribution(submission_id=submission.id)
         approved.seal_wording(contribution, state.draft, themes=themes, in_reply_to=state.in_reply_to)
         db.session.add(contribution)
+    elif kind == "publish":
+        # Its own "In case you missed it" digest, published as an editor would publish it.
+        approved_one = db.session.scalars(
+            select(Contribution).where(Contribution.submission_id == submission.id)
+        ).one()
+        digest = digests.create_draft(
+            "In case you missed it: leave and the rota",
+            [approved_one],
+            themes=("management",),
+            kind=DigestKind.SINGLE,
+            created_by="demo",
+        )
+        publishing.publish(digest, utcnow())
     else:
         raise ValueError(f"unknown demo step {kind!r}")
