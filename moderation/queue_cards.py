@@ -51,6 +51,8 @@ class Card:
     themes: list[str] = field(default_factory=list)  # theme slugs
     themes_suggested: bool = False  # the redactor's suggestions: no moderator has saved any yet
     source_replied: bool = False
+    # Nothing sealed is left (withdrawn, or retention removed a published item's original).
+    nothing_sealed: bool = False
     holder: str | None = None
     overdue: list[str] = field(default_factory=list)
     # Filled by the source-approval work (issue 15, "The source", item 2): an approved item
@@ -100,10 +102,11 @@ def cards(
     ]
     if not by_id:
         return result
-    texts = _latest_texts(by_id, moderator_id, private_key)
+    texts, sealed = _latest_texts(by_id, moderator_id, private_key)
     replied = _source_replied(list(by_id))
     for card in result:
         card.source_replied = card.item.id in replied and card.item.status != Status.WITHDRAWN
+        card.nothing_sealed = card.item.id not in sealed
         opened = texts.get(card.item.id)
         if opened is None:
             continue
@@ -114,7 +117,8 @@ def cards(
 
 def _latest_texts(
     by_id: dict[int, Submission], moderator_id: int, private_key: bytes
-) -> dict[int, dict[str, Any]]:
+) -> tuple[dict[int, dict[str, Any]], set[int]]:
+    """The latest draft of each item opened for this moderator, and which items have any."""
     ids = list(by_id)
     latest = (
         select(SealedBlob.submission_id, func.max(SealedBlob.seq).label("seq"))
@@ -180,7 +184,7 @@ def _latest_texts(
                 "themes": list(redaction.get("themes", [])),
                 "suggested": True,
             }
-    return opened
+    return opened, {b.submission_id for b in blobs}
 
 
 def _source_replied(ids: list[int]) -> set[int]:

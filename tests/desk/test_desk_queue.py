@@ -102,3 +102,19 @@ def test_one_page_of_excerpts_at_a_time(app: Flask, client: FlaskClient, monkeyp
     monkeypatch.setattr(queue, "PAGE_SIZE", 2)
     page = client.get("/desk/").get_data(as_text=True)
     assert len(re.findall(r'class="excerpt-text"', page)) == 2 and "Next page" in page
+
+
+def test_an_item_with_nothing_sealed_left_says_so(app: Flask, client: FlaskClient) -> None:
+    from sqlalchemy import delete
+
+    from testimony.models import SealedBlob
+
+    login_as(app, client, "moderator", "mo")
+    send_and_get_codename(app.test_client(), TEXT)
+    public_id = only_item(app)
+    with app.app_context():  # as retention leaves a published item's row
+        submission_id = db.session.scalar(select(Submission.id).where(Submission.public_id == public_id))
+        db.session.execute(delete(SealedBlob).where(SealedBlob.submission_id == submission_id))
+        db.session.commit()
+    page = client.get("/desk/").get_data(as_text=True)
+    assert "Nothing sealed is kept any more" in page and "cannot open this item yet" not in page
