@@ -8,11 +8,11 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from moderation.views import queue
 from testimony.db import db
-from testimony.models import Submission, today
+from testimony.models import SealedBlob, Submission, today
 from tests.support.desk import act, login_as
 from tests.support.helpers import send_and_get_codename, status_post
 
@@ -105,10 +105,6 @@ def test_one_page_of_excerpts_at_a_time(app: Flask, client: FlaskClient, monkeyp
 
 
 def test_an_item_with_nothing_sealed_left_says_so(app: Flask, client: FlaskClient) -> None:
-    from sqlalchemy import delete
-
-    from testimony.models import SealedBlob
-
     login_as(app, client, "moderator", "mo")
     send_and_get_codename(app.test_client(), TEXT)
     public_id = only_item(app)
