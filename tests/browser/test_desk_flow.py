@@ -59,7 +59,9 @@ def open_item_holding(site: Site, page: Page, words: str) -> str:
     link = page.locator(".queue-card", has_text=words).locator("a[data-shortcut-item]")
     assert link.count() == 1, f"no single card holds {words!r}"
     item = link.inner_text().strip().lstrip("#")
-    link.click()
+    with page.expect_navigation():
+        link.click()
+    page.wait_for_load_state("load")  # the deferred scripts have run
     assert page.url.endswith(f"/desk/item/{item}")
     return item
 
