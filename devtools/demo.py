@@ -1,21 +1,43 @@
 """`flask seed-demo`: fill a fresh database with demo digests, so a new user sees the reading
-room working after `make run`. The texts are written for this project (composites in the voice
-of front-line staff, not real testimony). Also the small builders the tests use.
+room working after `make run`, and the moderation desk's queue with items in every state (with
+questions and replies) and approved contributions waiting for a digest, so a newcomer can
+practise. The texts are written for this project (composites in the voice of front-line staff,
+not real testimony). Also the small builders the tests use.
+
+The queue is filled through the real domain functions (testimony/submissions.py stores and
+seals, testimony/lifecycle.py moves each item, as the desk's own views do), as a demo
+moderator account made for it: the items are sealed to the accounts that hold a key when it
+runs, so the demo moderator can open them; its password is printed once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from testimony import approved, digests, publishing, search
+import nlp
+from moderation import accounts, item_state
+from moderation.theme_tags import set_tags
+from testimony import approved, digests, lifecycle, publishing, sealing, search, submissions
 from testimony.db import db
-from testimony.models import Contribution, Digest, DigestKind, utcnow
+from testimony.models import (
+    Author,
+    BlobKind,
+    Contribution,
+    Digest,
+    DigestKind,
+    Moderator,
+    Submission,
+    today,
+    utcnow,
+)
 from testimony.themes import sync_themes
 
 
@@ -342,6 +364,18 @@ def seed_demo(force: bool) -> None:
     made = seed(utcnow())
     click.echo(f"Added {made['digests']} digests with {made['contributions']} contributions.")
     click.echo("One is scheduled for tomorrow: `flask digests publish-due` publishes it when its time comes.")
+    if db.session.scalar(select(Moderator.id).where(Moderator.name == DEMO_MODERATOR)) is not None:
+        click.echo(f"The queue was not filled: an account named {DEMO_MODERATOR!r} exists already.")
+        return
+    password = generate_password()
+    queued = seed_queue(password)
+    click.echo(
+        f"Filled the desk's queue with {queued['items']} demo items in every state, "
+        f"{queued['approved']} of them approved and waiting for a digest."
+    )
+    click.echo(f"\nDemo moderator account {DEMO_MODERATOR!r} (it can open the demo items):")
+    click.echo(f"  Password: {password}")
+    click.echo("  Log in at /desk/login; you will set up an authenticator app on the first login.")
 
 
 def seed(now: dt.datetime) -> dict[str, int]:
@@ -372,3 +406,213 @@ def seed(now: dt.datetime) -> dict[str, int]:
     search.rebuild()
     db.session.commit()
     return {"digests": digest_count, "contributions": contributions}
+
+
+# ---- the desk's queue ----------------------------------------------------------------------
+
+DEMO_MODERATOR = "demo-moderator"
+CLAIM_FOR = dt.timedelta(minutes=15)
+
+
+def generate_password() -> str:
+    return accounts.generate_password() + "-demo"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One demo item: what the source sent, and what happened on the desk. `steps` are done in
+    order: ("edit", wording) saves a draft, ("note", text), ("ask", question), ("reply", text)
+    from the source, ("approve", themes), ("decline", reason), ("withdraw",)."""
+
+    text: str
+    days_ago: int
+    steps: tuple[tuple[str, ...], ...] = ()
+
+
+QUEUE: list[QueueItem] = [
+    QueueItem(
+        "I am a band 4 probation officer in the Cardiff office and have been for eleven years. Our "
+        "senior manager, Delyth Morgan, told the team on Monday that the new allocation tool means "
+        "nobody can refuse a case, whatever their caseload. Three of us are over 130%.",
+        days_ago=9,
+    ),
+    QueueItem(
+        "The approved premises I work nights in has two staff for twenty-three residents. Last "
+        "week one resident was taken to hospital and I was alone for four hours. I reported it to "
+        "the area manager, Paul Hendry, and heard nothing.",
+        days_ago=2,
+    ),
+    QueueItem(
+        "In the offender management unit at HMP Brackenfield the case administrators have been "
+        "cut from four to one. Release paperwork now arrives at the gate on the morning of release.",
+        days_ago=0,
+    ),
+    QueueItem(
+        "Our team in Hull was told in supervision that sickness absence would count against "
+        "promotion. I have been off twice this year with stress. My manager, Karen Lowe, put it in "
+        "my file.",
+        days_ago=5,
+        steps=(("note", "Check whether the sickness policy wording is public before deciding."),),
+    ),
+    QueueItem(
+        "I trained as a PQiP in 2023 in the Leeds office. Of my cohort of twelve, five have left "
+        "already. Exit interviews are done by the same manager people are leaving because of.",
+        days_ago=100,
+        steps=(
+            (
+                "edit",
+                "I trained recently. Of my cohort of twelve, five have left already. Exit "
+                "interviews are done by the same manager people are leaving because of.",
+            ),
+        ),
+    ),
+    QueueItem(
+        "Since the new case management system went live at the Newport office we have lost whole "
+        "assessments twice a week. IT support closes the tickets without fixing anything.",
+        days_ago=4,
+        steps=(("ask", "Thank you. Is this still happening? We would like to say how recent it is."),),
+    ),
+    QueueItem(
+        "The risk review after the serious incident named me before anyone had read my notes. I am "
+        "a senior probation officer with twenty years' service and the only one in my team.",
+        days_ago=6,
+        steps=(
+            ("ask", "Could you say whether the review has finished? We will not publish the outcome."),
+            ("reply", "It finished last month. I would rather the outcome was not mentioned at all."),
+        ),
+    ),
+    QueueItem(
+        "Mandatory training modules are now due in our own time. One of them is on managing stress.",
+        days_ago=12,
+        steps=(("approve", "training", "wellbeing"),),
+    ),
+    QueueItem(
+        "Agency staff on twelve-week contracts hold some of our highest-risk cases because nobody "
+        "permanent is left to take them. When the contract ends, the case moves again.",
+        days_ago=15,
+        steps=(("approve", "workload", "pay-retention"),),
+    ),
+    QueueItem(
+        "Home visits are done in our own cars and the mileage rate has not changed in years. I now "
+        "book visits by the cost of the petrol, not by the risk.",
+        days_ago=20,
+        steps=(
+            ("ask", "Could we say which region this is? Only if you are comfortable."),
+            ("reply", "Please do not name the region."),
+            ("approve", "pay-retention", "risk-assessment"),
+        ),
+    ),
+    QueueItem(
+        "We are told to book annual leave a year ahead so the rota can be planned, then told it "
+        "cannot be approved until the rota is planned.",
+        days_ago=30,
+        steps=(("approve", "management", "wellbeing"), ("publish",)),
+    ),
+    QueueItem(
+        "This is a test, please ignore it.",
+        days_ago=3,
+        steps=(("decline", "out_of_scope"),),
+    ),
+    QueueItem(
+        "I sent something earlier about my office and have changed my mind about sending it.",
+        days_ago=1,
+        steps=(("withdraw",),),
+    ),
+]
+DECLINE_TEXT = {"out_of_scope": "It is not about working in the service."}
+
+
+def seed_queue(password: str) -> dict[str, int]:
+    """The demo moderator account and the queue's items, each committed as the desk commits it."""
+    moderator, one_time = accounts.create_moderator(DEMO_MODERATOR, "moderator")
+    private_key = accounts.set_first_password(moderator, one_time, password)
+    db.session.commit()
+    approved_count = 0
+    redactions = nlp.redact_many([item.text for item in QUEUE])
+    for item, redaction in zip(QUEUE, redactions, strict=True):
+        submission, _codename = submissions.store(redaction)  # commits, as the submit page does
+        submission.received_on = today() - dt.timedelta(days=item.days_ago)
+        db.session.commit()
+        for step in item.steps:
+            _do(submission, step, moderator, private_key)
+            db.session.commit()
+            approved_count += step[0] == "approve"
+            approved_count -= step[0] == "publish"
+    search.rebuild()
+    return {"items": len(QUEUE), "approved": approved_count}
+
+
+def _do(submission: Submission, step: tuple[str, ...], moderator: Moderator, key: bytes) -> None:
+    kind, args = step[0], step[1:]
+    until = utcnow() + CLAIM_FOR
+    who: dict[str, Any] = {"moderator_id": moderator.id, "actor": moderator.name}
+    if kind == "reply":
+        submissions.add_submitter_reply(submission, args[0])
+    elif kind == "withdraw":
+        submissions.withdraw(submission)
+    elif kind == "note":
+        lifecycle.edit(submission, "note", seen_version=submission.version, claim_until=until, **who)
+        submissions.add_moderator_blob(
+            submission,
+            kind=BlobKind.NOTE,
+            payload={"text": args[0], "by": moderator.name},
+            moderator_id=moderator.id,
+            to_submitter=False,
+        )
+    elif kind == "edit":
+        state = item_state.load(submission, moderator.id, key)
+        state.draft, state.edited = args[0], True
+        lifecycle.edit(submission, "draft_edited", seen_version=submission.version, claim_until=until, **who)
+        sealing.seal_blob(
+            submission,
+            kind=BlobKind.DRAFT,
+            author=Author.MODERATOR,
+            payload=state.draft_payload(),
+            readers=sealing.staff_readers(),
+            moderator_id=moderator.id,
+        )
+    elif kind == "ask":
+        lifecycle.decide(
+            submission, lifecycle.Action.ASK, seen_version=submission.version, claim_until=until, **who
+        )
+        submissions.add_moderator_blob(
+            submission,
+            kind=BlobKind.MESSAGE,
+            payload={"text": args[0]},
+            moderator_id=moderator.id,
+            to_submitter=True,
+        )
+    elif kind == "decline":
+        lifecycle.decide(
+            submission, lifecycle.Action.DECLINE, seen_version=submission.version, detail=args[0], **who
+        )
+        submissions.add_moderator_blob(
+            submission,
+            kind=BlobKind.MESSAGE,
+            payload={"text": DECLINE_TEXT[args[0]], "decline": args[0]},
+            moderator_id=moderator.id,
+            to_submitter=True,
+        )
+    elif kind == "approve":
+        state = item_state.load(submission, moderator.id, key)
+        themes = list(args)
+        lifecycle.decide(submission, lifecycle.Action.APPROVE, seen_version=submission.version, **who)
+        set_tags(submission, themes)
+        contribution = Contribution(submission_id=submission.id)
+        approved.seal_wording(contribution, state.draft, themes=themes, in_reply_to=state.in_reply_to)
+        db.session.add(contribution)
+    elif kind == "publish":
+        # Its own "In case you missed it" digest, published as an editor would publish it.
+        approved_one = db.session.scalars(
+            select(Contribution).where(Contribution.submission_id == submission.id)
+        ).one()
+        digest = digests.create_draft(
+            "In case you missed it: leave and the rota",
+            [approved_one],
+            themes=("management",),
+            kind=DigestKind.SINGLE,
+            created_by="demo",
+        )
+        publishing.publish(digest, utcnow())
+    else:
+        raise ValueError(f"unknown demo step {kind!r}")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from testimony.text import day_text
+
 
 def init_app(app: Flask) -> None:
     from moderation import cli
@@ -20,3 +22,5 @@ def init_app(app: Flask) -> None:
     for blueprint in (auth.bp, queue.bp, review.bp, accounts.bp, digests.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    # Days as the rest of the site writes them: "30 November 2026".
+    app.jinja_env.filters["day"] = day_text

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from moderation import accounts
 from testimony import crypto, sealing
 from testimony.db import db
-from testimony.models import Moderator, Recipient, Role, SealedBlob, WrappedKey
+from testimony.models import BlobKind, Moderator, Recipient, Role, SealedBlob, WrappedKey
 
 
 class GrantRefused(ValueError):
@@ -111,9 +111,14 @@ def change_role(admin: Moderator, admin_private_key: bytes, target: Moderator, r
 
 
 def readable_count(moderator: Moderator) -> int:
+    """How many items (submissions) the account can open: those whose bundle's data key is
+    wrapped to it. (Counting every wrapped key counted each message and draft too.)"""
     return int(
         db.session.scalar(
-            select(func.count()).select_from(WrappedKey).where(WrappedKey.moderator_id == moderator.id)
+            select(func.count())
+            .select_from(WrappedKey)
+            .join(SealedBlob, SealedBlob.id == WrappedKey.blob_id)
+            .where(WrappedKey.moderator_id == moderator.id, SealedBlob.kind == BlobKind.BUNDLE)
         )
         or 0
     )

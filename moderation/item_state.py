@@ -6,10 +6,12 @@ edit saves a new sealed DRAFT blob; the latest one is the current draft.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import nlp
+from moderation import redraft
 from testimony import sealing
 from testimony.models import BlobKind, Recipient, SealedBlob, Submission
 
@@ -54,10 +56,44 @@ class ItemState:
             "themes": self.themes,
         }
 
-    def rebuild_draft(self) -> None:
+    def struck(self) -> set[tuple[int, int]]:
+        """Where the details struck now are, to tell later which ones a change newly struck."""
+        return {(s.start, s.end) for s in self.spans if s.active}
+
+    def auto_draft(self) -> str:
+        """The original with every struck detail replaced: the draft before any hand edit."""
         active = [nlp.Span(s.start, s.end, s.label, s.replacement) for s in self.spans if s.active]
-        self.draft = nlp.apply_spans(self.original, sorted(active, key=lambda s: s.start))
-        self.edited = False
+        return nlp.apply_spans(self.original, sorted(active, key=lambda s: s.start))
+
+    def rebuild_draft(
+        self, *, before: str | None = None, struck_before: Collection[tuple[int, int]] = ()
+    ) -> bool:
+        """The draft after the redactions changed. Wording edited by hand keeps its edits: the
+        change the redactions make (from `before`, what the old ones made, to what the new ones
+        make) is merged into it, and every newly struck detail is struck wherever it is still
+        found. Returns whether a change fell on words edited by hand (the moderator is told)."""
+        theirs = self.auto_draft()
+        if not self.edited or before is None:
+            self.draft, self.edited = theirs, False
+            return False
+        merged, clash = redraft.merge(before, self.draft, theirs)
+        newly = [s for s in self.spans if s.active and (s.start, s.end) not in struck_before]
+        merged = redraft.strike_remaining(
+            merged, [(self.original[s.start : s.end], s.replacement) for s in newly]
+        )
+        self.draft, self.edited = merged, merged != theirs
+        return clash
+
+    def checked_warnings(self) -> list[nlp.WarningCheck]:
+        """The redactor's warnings re-checked against the current draft: which are still true of
+        it, which the edits resolved, and any the edits raised."""
+        previous = []
+        for w in self.warnings:
+            start, end, quote = w.get("start"), w.get("end"), w.get("quote")
+            if quote is None and start is not None and end is not None:
+                quote = self.original[start:end]  # warnings stored before quotes were kept
+            previous.append(nlp.Caution(w["kind"], w["message"], start, end, quote))
+        return nlp.recheck_warnings(previous, self.draft)
 
 
 def load(submission: Submission, moderator_id: int, private_key: bytes) -> ItemState:
@@ -93,6 +129,22 @@ def load(submission: Submission, moderator_id: int, private_key: bytes) -> ItemS
         elif blob.kind == BlobKind.NOTE:
             state.notes.append({"on": blob.created_on, **open_(blob)})
     return state
+
+
+def strike_selection(state: ItemState, start: int, end: int) -> SpanState:
+    """Strike the passage of the original between `start` and `end` (a moderator's selection) as
+    a "[detail]". Details it overlaps are taken into it, so one selection across a name and the
+    words around it strikes them all. Raises ValueError for an empty or impossible selection."""
+    span = nlp.detail_span(state.original, start, end)
+    start, end = span.start, span.end
+    overlapping = [s for s in state.spans if s.start < end and start < s.end]
+    start = min([start, *(s.start for s in overlapping)])
+    end = max([end, *(s.end for s in overlapping)])
+    state.spans = [s for s in state.spans if not any(s is o for o in overlapping)]
+    new = SpanState(start, end, span.label, span.replacement)
+    state.spans.append(new)
+    state.spans.sort(key=lambda s: s.start)
+    return new
 
 
 def strike_passage(state: ItemState, passage: str, label: str) -> int:

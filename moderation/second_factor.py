@@ -96,3 +96,28 @@ def use_recovery_code(moderator: Moderator, code: str) -> bool:
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult for UPDATE
     return False
+
+
+def step_of_code(secret: str, code: str, *, now: float | None = None) -> int | None:
+    """The time step (current or one either side) at which `code` is right for `secret`, else
+    None. For confirming a new authenticator, before its secret replaces the old one."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current_step = int((now if now is not None else time.time()) // STEP_SECONDS)
+    for step in (current_step - 1, current_step, current_step + 1):
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
+
+
+def replace_secret(moderator: Moderator, secret: str, code: str, *, now: float | None = None) -> bool:
+    """Set up a new authenticator: `secret` replaces the account's TOTP secret if `code` is right
+    for it. The step it used counts as used, so that code cannot log anyone in afterwards."""
+    step = step_of_code(secret, code, now=now)
+    if step is None:
+        return False
+    accounts.set_totp_secret(moderator, secret)
+    moderator.totp_last_step = max(moderator.totp_last_step, step)
+    return True

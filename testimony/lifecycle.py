@@ -48,7 +48,7 @@ from testimony.models import Moderator, Status, Submission, today, utcnow
 class Action(enum.StrEnum):
     """What moves a submission from one status to another. Values are audit action names."""
 
-    CLAIM = "claim"  # a moderator opens a new item
+    CLAIM = "claim"  # a moderator's first action on a new item
     ASK = "question"  # a moderator asks the submitter something
     APPROVE = "approve"
     DECLINE = "decline"
@@ -127,33 +127,28 @@ def new_submission(**fields: Any) -> Submission:
 # ---- the moderators' side: each write carries the version the moderator's form was based on ----
 
 
-def claim(submission: Submission, *, moderator_id: int, actor: str, until: dt.datetime) -> bool:
-    """Opening an open item claims it for `moderator_id` until `until`, unless someone else holds
-    it. A new item moves into review (and its version on); taking or renewing the claim on an item
-    already in review leaves the version alone, so a second tab's forms stay good. Returns whether
-    anything was written; raises StateConflict if the item changed meanwhile."""
-    now = utcnow()
-    if submission.status not in OPEN or _held_by_other(submission, moderator_id, now):
-        return False
+def _claim_values(
+    submission: Submission, *, moderator_id: int, actor: str, until: dt.datetime
+) -> dict[str, Any]:
+    """What a moderator's action writes to claim the item it acts on (opening or browsing an
+    item claims nothing: paging through the queue with j and k used to lock items away from
+    colleagues). A new item moves into review. Records the claim in the audit trail, unless it
+    renews the moderator's own live claim. Part of the action's one conditional write."""
     values: dict[str, Any] = {"claimed_by_id": moderator_id, "claimed_until": until}
     if submission.status == Status.RECEIVED:
         move = TRANSITIONS[Action.CLAIM]
         audit.record(
             actor, Action.CLAIM, item=submission.public_id, from_status=submission.status, to_status=move.to
         )
-        _write(
-            submission, {**values, "status": move.to}, allowed_from=move.allowed_from, claimant=moderator_id
-        )
-        return True
+        return {**values, "status": move.to}
     still_ours = (
         submission.claimed_by_id == moderator_id
         and submission.claimed_until is not None
-        and submission.claimed_until > now
+        and submission.claimed_until > utcnow()
     )
     if not still_ours:  # renewing one's own live claim is not worth an audit row
         audit.record(actor, Action.CLAIM, item=submission.public_id)
-    _write(submission, values, allowed_from=OPEN - {Status.RECEIVED}, claimant=moderator_id, bump=False)
-    return True
+    return values
 
 
 def decide(
@@ -164,9 +159,11 @@ def decide(
     moderator_id: int,
     actor: str,
     detail: str = "",
+    claim_until: dt.datetime | None = None,
 ) -> None:
     """A moderator's decision (ask, approve, decline), written only if the item is still at the
-    version they saw, still open and not held by someone else."""
+    version they saw, still open and not held by someone else. Asking keeps the item claimed by
+    the one who asked (until `claim_until`, when given); approving and declining free it."""
     move = TRANSITIONS[action]
     check(submission, seen_version=seen_version, allowed_from=move.allowed_from, moderator_id=moderator_id)
     audit.record(
@@ -183,6 +180,8 @@ def decide(
     if move.to != Status.WAITING:
         # Decided: nobody holds it any more. Asking keeps the claim for when the answer comes.
         values["claimed_by_id"], values["claimed_until"] = None, None
+    elif claim_until is not None:
+        values["claimed_by_id"], values["claimed_until"] = moderator_id, claim_until
     _write(
         submission,
         values,
@@ -200,12 +199,20 @@ def edit(
     moderator_id: int,
     actor: str,
     detail: str = "",
+    warning_count: int | None = None,
+    claim_until: dt.datetime | None = None,
 ) -> None:
-    """A moderator's change that keeps the status (redactions, wording, themes, a note): the
-    version moves on, on the same conditions as a decision."""
+    """A moderator's change to an open item (redactions, wording, themes, a note): the version
+    moves on, on the same conditions as a decision. With `claim_until`, the change also claims
+    the item for the moderator (a new item moves into review): a moderator's first action on an
+    item is what claims it. `warning_count`, when given, is how many re-identification warnings
+    the new draft still raises (the queue's count and filter)."""
     check(submission, seen_version=seen_version, allowed_from=EDITABLE, moderator_id=moderator_id)
+    values: dict[str, Any] = {} if warning_count is None else {"warning_count": warning_count}
+    if claim_until is not None:
+        values |= _claim_values(submission, moderator_id=moderator_id, actor=actor, until=claim_until)
     audit.record(actor, audit_action, item=submission.public_id, detail=detail)
-    _write(submission, {}, allowed_from=EDITABLE, seen_version=seen_version, claimant=moderator_id)
+    _write(submission, values, allowed_from=EDITABLE, seen_version=seen_version, claimant=moderator_id)
 
 
 def release(submission: Submission, *, seen_version: int, actor: str) -> None:

@@ -23,6 +23,7 @@ from testimony.models import (
     Submission,
     SubmissionTag,
 )
+from testimony.text import day_text
 
 # What the submitter sees for each status: calm, plain, no jargon.
 STATUS_TEXT: dict[str, str] = {
@@ -141,9 +142,7 @@ def messages_for_submitter(submission: Submission, derived: codenames.Derived) -
         if blob.kind != BlobKind.MESSAGE:
             continue
         payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
-        messages.append(
-            Message(author=blob.author, text=payload["text"], sent_on=blob.created_on.isoformat())
-        )
+        messages.append(Message(author=blob.author, text=payload["text"], sent_on=day_text(blob.created_on)))
     return messages
 
 

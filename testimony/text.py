@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from urllib.parse import unquote_to_bytes
@@ -34,3 +35,24 @@ def check_form_encoding(raw: bytes) -> None:
                 unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise UnreadableInput("form text is not UTF-8") from exc
+
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def day_text(day: dt.date) -> str:
+    """A day as the site writes it everywhere: "30 November 2026" (whatever the server's locale)."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"

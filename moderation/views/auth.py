@@ -15,10 +15,24 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+import pyotp
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -377,6 +391,100 @@ def password() -> str | Response | tuple[str, int]:
     sessions.after_password_change(g.desk_session, user, private_key)
     audit.record(user.name, "password_changed", detail="other sessions ended")
     db.session.commit()
+    return redirect(_home_for(user))
+
+
+# ---- a new authenticator, for an account already enrolled ---------------------------------------
+# Accounts enrolled by older versions had their secret printed where others could see it (the
+# account-created page). The holder replaces it here: password and a current code first, then a
+# new secret, shown to them alone, which replaces the old one once a code from it is confirmed.
+
+NEW_AUTHENTICATOR_MINUTES = 15
+
+
+def _authenticator_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="testimony desk new authenticator v1"
+    )
+
+
+def _new_secret_form(user: Moderator, secret: str, *, error: str | None = None) -> str:
+    # The new secret travels in the form, signed and bound to the account, to the secret it
+    # replaces (so the form works once) and to the code step used to ask for it: any other use of
+    # a code meanwhile (a login) makes the form stale.
+    token = _authenticator_signer().dumps(
+        {"m": user.id, "s": secret, "after": user.totp_last_step, "old": _secret_mark(user)}
+    )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.name, issuer_name=accounts.ISSUER)
+    return render_template(
+        "desk/authenticator_new.html", qr=factor.qr_svg(uri), secret=secret, token=token, error=error
+    )
+
+
+def _secret_mark(user: Moderator) -> str:
+    return hashlib.sha256(user.totp_secret_encrypted).hexdigest()[:32]
+
+
+@bp.route("/authenticator", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def authenticator() -> str | Response | tuple[str, int]:
+    user = current_user()
+    if request.method == "GET":
+        return render_template("desk/authenticator.html")
+    spent = _count_code_attempt(user)
+    if spent is not None:
+        return render_template("desk/authenticator.html", error=_too_many_codes(spent)), 429
+    if request.form.get("step") == "confirm":
+        return _confirm_new_authenticator(user)
+    try:
+        accounts.verify_password(user, request.form.get("password", "")[:1024])
+        right_code = factor.verify_totp(user, request.form.get("code", "")[:64])
+    except accounts.WrongPassword:
+        right_code = False
+    if not right_code:
+        audit.record(user.name, "authenticator_check_failed")
+        db.session.commit()
+        return render_template(
+            "desk/authenticator.html",
+            error="That password and code do not match. Codes change every 30 seconds, and each can be used once.",
+        ), 401
+    throttle.clear(throttle.code_bucket(user.id))
+    db.session.commit()  # the code's step is used
+    return _new_secret_form(user, pyotp.random_base32())
+
+
+def _confirm_new_authenticator(user: Moderator) -> str | Response | tuple[str, int]:
+    try:
+        pending = _authenticator_signer().loads(
+            request.form.get("token", ""), max_age=NEW_AUTHENTICATOR_MINUTES * 60
+        )
+    except BadData:
+        pending = None
+    if (
+        not pending
+        or pending.get("m") != user.id
+        or pending.get("after") != user.totp_last_step
+        or pending.get("old") != _secret_mark(user)
+    ):
+        return render_template(
+            "desk/authenticator.html",
+            error="That form has expired (or a code was used since). Please start again.",
+        ), 400
+    secret = str(pending["s"])
+    if not factor.replace_secret(user, secret, request.form.get("code", "")[:64]):
+        audit.record(user.name, "authenticator_confirm_failed")
+        db.session.commit()
+        return _new_secret_form(
+            user, secret, error="That code did not match. Check the time on your phone and try the next code."
+        ), 401
+    throttle.clear(throttle.code_bucket(user.id))
+    # Whoever was logged in elsewhere got past the old authenticator: they are logged out.
+    sessions.after_password_change(g.desk_session, user, unlocked_private_key())
+    audit.record(user.name, "authenticator_replaced", detail="other sessions ended")
+    db.session.commit()
+    flash(
+        "Your new authenticator app is set up; the old one no longer works. You were logged out everywhere else."
+    )
     return redirect(_home_for(user))
 
 

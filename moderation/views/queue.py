@@ -1,7 +1,9 @@
 """The queue: one status field seen as tabs, oldest first, with keyset pagination.
 
-The list shows no submitted text (it is sealed): an opaque number, the day received, status,
-who holds it, and how many re-identification warnings the redactor raised.
+Each item shows what a moderator needs to choose (moderation/queue_cards.py): the first lines of
+its redacted draft, opened for the logged-in moderator one page at a time (never the original),
+its age and themes, whether the source replied, who holds it, how many re-identification
+warnings its draft raises, and whether it is past a service target.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
+from moderation import queue_cards
 from moderation.theme_tags import tag_for
-from moderation.views.auth import role_required
+from moderation.views.auth import current_user, role_required, unlocked_private_key
 from testimony.db import count_up_to, db
-from testimony.models import Role, Status, Submission, SubmissionTag, Theme, utcnow
+from testimony.models import Role, Status, Submission, SubmissionTag, Theme, today, utcnow
 
 bp = Blueprint("desk_queue", __name__, url_prefix="/desk")
 
@@ -80,7 +84,11 @@ def page(status: str, *, after: Cursor | None, theme: str | None, warnings: bool
                 and_(Submission.received_on == after.received_on, Submission.id > after.id),
             )
         )
-    query = query.order_by(Submission.received_on, Submission.id).limit(PAGE_SIZE + 1)
+    query = (
+        query.order_by(Submission.received_on, Submission.id)
+        .limit(PAGE_SIZE + 1)
+        .options(selectinload(Submission.claimed_by))
+    )
     return list(db.session.scalars(query))
 
 
@@ -97,15 +105,31 @@ def index() -> str:
     more = len(items) > PAGE_SIZE
     items = items[:PAGE_SIZE]
     next_cursor = Cursor(items[-1].received_on, items[-1].id).encode() if more and items else None
+    themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
     return render_template(
         "desk/queue.html",
         tabs=TABS,
         counts=counts(),
         status=status,
-        items=items,
+        cards=queue_cards.cards(
+            items,
+            moderator_id=current_user().id,
+            private_key=unlocked_private_key(),
+            today=today(),
+            now=utcnow(),
+            targets=targets(),
+        ),
+        theme_names={t.slug: t.name for t in themes},
         next_cursor=next_cursor,
         theme=theme,
         warnings=warnings,
-        themes=list(db.session.scalars(select(Theme).order_by(Theme.name))),
-        now=utcnow(),
+        themes=themes,
+        targets=targets(),
+    )
+
+
+def targets() -> queue_cards.Targets:
+    return queue_cards.Targets(
+        acknowledge_days=int(current_app.config.get("DESK_ACKNOWLEDGE_DAYS") or 0),
+        decide_days=int(current_app.config.get("DESK_DECIDE_DAYS") or 0),
     )

@@ -11,11 +11,12 @@ contribution): so a refused write leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 import nlp
 from moderation import item_state
@@ -104,17 +105,11 @@ def _held_by_other(submission: Submission) -> bool:
     )
 
 
-def _claim(submission: Submission) -> None:
-    me = current_user()
-    try:
-        if lifecycle.claim(submission, moderator_id=me.id, actor=me.name, until=utcnow() + CLAIM_FOR):
-            db.session.commit()
-    except lifecycle.StateConflict as conflict:
-        # Someone else claimed or changed it a moment ago: show it as it is now, unclaimed by us.
-        db.session.rollback()
-        if conflict.status is None:
-            abort(404)
-        db.session.refresh(submission)
+def _holder(submission: Submission) -> str | None:
+    """Who holds the item now (a claim that ran out holds nothing)."""
+    if submission.claimed_by and submission.claimed_until and submission.claimed_until > utcnow():
+        return submission.claimed_by.name
+    return None
 
 
 def _form_version() -> int:
@@ -139,10 +134,10 @@ def _can_open(submission: Submission) -> bool:
 @role_required(Role.MODERATOR)
 def item(public_id: str) -> str | tuple[str, int]:
     submission = _get(public_id)
-    # Without a key, no claim: opening the page must not lock out moderators who can read it.
+    # Opening an item claims nothing: browsing must not lock items away from colleagues. The
+    # first action on it does (`act`).
     if not _can_open(submission):
         return render_template("desk/no_access.html", item=submission), 403
-    _claim(submission)
     return _render(submission)
 
 
@@ -157,13 +152,22 @@ def _render(
     except sealing.NoKeyForReader:
         return render_template("desk/no_access.html", item=submission), 403
     spans = [(s.start, s.end, s.label, s.replacement) for s in state.spans]
+    segments = highlight.split(state.original, spans)
+    # Where each piece starts in the original: the select-to-strike script sends offsets.
+    starts = list(itertools.accumulate((len(seg.text) for seg in segments), initial=0))
+    checks = state.checked_warnings()
     return render_template(
         "desk/item.html",
         item=submission,
         state=state,
-        segments=highlight.split(state.original, spans),
+        pieces=list(zip(starts, segments, strict=False)),
+        open_warnings=[c for c in checks if c.status == nlp.OPEN],
+        resolved_warnings=[c for c in checks if c.status == nlp.RESOLVED],
         themes=list(db.session.scalars(select(Theme).order_by(Theme.name))),
         held_by_other=_held_by_other(submission),
+        holder=_holder(submission),
+        status_names=STATUS_NAMES,
+        claim_minutes=int(CLAIM_FOR.total_seconds() // 60),
         can_decide=submission.status in OPEN_STATUSES and not _held_by_other(submission),
         reasons=DECLINE_REASONS,
         kinds=nlp.KIND_NAMES,
@@ -200,7 +204,88 @@ def act(public_id: str, action: str) -> Any:
     flash(notice)
     if submission.status in OPEN_STATUSES:
         return redirect(url_for("desk_review.item", public_id=public_id))
+    if request.form.get("then") == "next":
+        following = next_item(submission, seen_status)
+        if following is not None:
+            return redirect(url_for("desk_review.item", public_id=following))
+        flash("There are no more items in that part of the queue.")
+        return redirect(url_for("desk_queue.index", status=seen_status))
     return redirect(url_for("desk_queue.index", status=submission.status))
+
+
+NEXT_LOOKAHEAD = 20
+
+
+def next_item(done: Submission, seen_status: str) -> str | None:
+    """After "Approve and next": the oldest other item in the tab the decided one came from
+    (else among new items) that this moderator can open and nobody else holds."""
+    now = utcnow()
+    me = current_user()
+    for status in dict.fromkeys([seen_status, Status.RECEIVED]):
+        if status not in OPEN_STATUSES:
+            continue
+        candidates = db.session.scalars(
+            select(Submission)
+            .where(
+                Submission.status == status,
+                Submission.id != done.id,
+                or_(
+                    Submission.claimed_by_id.is_(None),
+                    Submission.claimed_by_id == me.id,
+                    Submission.claimed_until.is_(None),
+                    Submission.claimed_until <= now,
+                ),
+            )
+            .order_by(Submission.received_on, Submission.id)
+            .limit(NEXT_LOOKAHEAD)
+        )
+        for candidate in candidates:
+            if _can_open(candidate):
+                return candidate.public_id
+    return None
+
+
+CONFIRMABLE = ("approve", "decline")
+
+
+@bp.get("/<public_id>/confirm/<decision>")
+@role_required(Role.MODERATOR)
+def confirm(public_id: str, decision: str) -> Any:
+    """A plain page that asks before approving or declining: where the keyboard shortcuts a and
+    d lead (no single key decides anything). Writes nothing; its form posts to `act`."""
+    if decision not in CONFIRMABLE:
+        abort(404)
+    submission = _get(public_id)
+    if not _can_open(submission):
+        return render_template("desk/no_access.html", item=submission), 403
+    if submission.status == Status.WITHDRAWN:
+        return render_template("desk/item_withdrawn.html", item=submission)
+    try:
+        state = _state(submission)
+    except sealing.NoKeyForReader:
+        return render_template("desk/no_access.html", item=submission), 403
+    version = lifecycle.parse_version(request.args.get("version")) or submission.version
+    known = set(db.session.scalars(select(Theme.slug)))
+    chosen = (
+        sorted({slug for slug in request.args.getlist("theme") if slug in known})
+        if "themes_sent" in request.args
+        else state.themes
+    )
+    themes = {t.slug: t.name for t in db.session.scalars(select(Theme).order_by(Theme.name))}
+    reason = request.args.get("reason", "")
+    return render_template(
+        "desk/confirm.html",
+        item=submission,
+        decision=decision,
+        draft=state.draft,
+        version=version,
+        chosen=chosen,
+        theme_names=themes,
+        reasons=DECLINE_REASONS,
+        reason=reason if reason in DECLINE_REASONS else "",
+        can_decide=submission.status in OPEN_STATUSES and not _held_by_other(submission),
+        then_next=request.args.get("then") == "next",
+    )
 
 
 class _FormProblem(ValueError):
@@ -222,17 +307,37 @@ def _save_draft(submission: Submission, state: item_state.ItemState) -> None:
     )
 
 
-def _edit(submission: Submission, version: int, audit_action: str, detail: str = "") -> None:
+def _edit(
+    submission: Submission,
+    version: int,
+    audit_action: str,
+    detail: str = "",
+    *,
+    warning_count: int | None = None,
+) -> None:
     me = current_user()
     lifecycle.edit(
-        submission, audit_action, seen_version=version, moderator_id=me.id, actor=me.name, detail=detail
+        submission,
+        audit_action,
+        seen_version=version,
+        moderator_id=me.id,
+        actor=me.name,
+        detail=detail,
+        warning_count=warning_count,
+        claim_until=utcnow() + CLAIM_FOR,
     )
 
 
 def _decide(submission: Submission, version: int, action: lifecycle.Action, detail: str = "") -> None:
     me = current_user()
     lifecycle.decide(
-        submission, action, seen_version=version, moderator_id=me.id, actor=me.name, detail=detail
+        submission,
+        action,
+        seen_version=version,
+        moderator_id=me.id,
+        actor=me.name,
+        detail=detail,
+        claim_until=utcnow() + CLAIM_FOR,
     )
 
 
@@ -245,26 +350,64 @@ def _open_state(submission: Submission, version: int) -> item_state.ItemState:
 
 def _redactions(submission: Submission, version: int) -> str:
     state = _open_state(submission, version)
+    before, struck_before = state.auto_draft(), state.struck()
     active = set(request.form.getlist("span"))
-    before = sum(s.active for s in state.spans)
     for index, span in enumerate(state.spans):
         span.active = str(index) in active
     added = 0
+    selection = _selection()
+    if selection is not None:
+        try:
+            item_state.strike_selection(state, *selection)
+        except ValueError as exc:
+            raise _FormProblem(
+                "The selected words could not be struck: select them again in the original text."
+            ) from exc
+        added += 1
     passage = request.form.get("strike_text", "")
     if passage.strip():
-        label = request.form.get("strike_label", "PERSON")
+        label = request.form.get("strike_label", "DETAIL")
         if label not in nlp.KIND_NAMES:
             raise _FormProblem("Choose what kind of detail the passage is.")
-        added = item_state.strike_passage(state, passage, label)
-        if added == 0:
+        found = item_state.strike_passage(state, passage, label)
+        if found == 0:
             raise _FormProblem(
                 "That passage does not appear in the original exactly as typed (or is already struck)."
             )
-    state.rebuild_draft()
+        added += found
+    clash = state.rebuild_draft(before=before, struck_before=struck_before)
     after = sum(s.active for s in state.spans)
-    _edit(submission, version, "redaction_changed", f"struck {after} (was {before}); added {added}")
+    _edit(
+        submission,
+        version,
+        "redaction_changed",
+        f"struck {after} (was {len(struck_before)}); added {added}",
+        warning_count=_open_count(state),
+    )
     _save_draft(submission, state)
+    if clash:
+        return (
+            "Redactions saved. Some of the change fell on words you had edited by hand, where your "
+            "wording was kept: please check the draft."
+        )
+    if state.edited:
+        return "Redactions saved. Your edits to the wording were kept."
     return "Redactions saved."
+
+
+def _selection() -> tuple[int, int] | None:
+    """The passage selected in the original by the select-to-strike script, as offsets."""
+    start, end = request.form.get("strike_start", ""), request.form.get("strike_end", "")
+    if not start.strip() and not end.strip():
+        return None
+    try:
+        return int(start), int(end)
+    except ValueError as exc:
+        raise _FormProblem("The selected words could not be struck: select them again.") from exc
+
+
+def _open_count(state: item_state.ItemState) -> int:
+    return sum(1 for c in state.checked_warnings() if c.status == nlp.OPEN)
 
 
 def _wording(submission: Submission, version: int) -> str:
@@ -273,7 +416,7 @@ def _wording(submission: Submission, version: int) -> str:
     if not draft:
         raise _FormProblem("The draft cannot be empty.")
     state.draft, state.edited = draft, True
-    _edit(submission, version, "draft_edited")
+    _edit(submission, version, "draft_edited", warning_count=_open_count(state))
     _save_draft(submission, state)
     return "Wording saved."
 

@@ -1,7 +1,7 @@
 """A moderator, keyboard only: first login with the one-time password, their own password (which
 makes their key), TOTP enrolment (the secret shown to them alone), recovery codes; logs out and in
-again with a code; opens (claims) an item, restores a
-struck detail and strikes it again, and approves the draft."""
+again with a code; opens an item (which claims nothing), restores a struck detail (the first
+action, which claims it) and strikes it again, and approves the draft."""
 
 from __future__ import annotations
 
@@ -101,11 +101,11 @@ def test_moderator_enrols_logs_in_claims_redacts_approves(site: Site) -> None:
     page.goto(site.url("/desk/"))
     site.check(page, "queue")
 
-    # Opening the item claims it.
+    # Opening the item claims nothing: browsing locks nothing away from colleagues.
     enter(page, f"a[data-shortcut-item]:has-text('#{item}')")
     assert page.url.endswith(f"/desk/item/{item}")
     facts = page.locator(".facts").inner_text()
-    assert "in review" in facts and f"{account.name} until" in facts
+    assert "new" in facts and "nobody" in facts
     assert "Gareth Pritchard" not in page.locator("#draft").input_value()
     site.check(page, "item")
 
@@ -118,6 +118,9 @@ def test_moderator_enrols_logs_in_claims_redacts_approves(site: Site) -> None:
     assert not name_box.is_checked()
     enter(page, "button:has-text('Save redactions')")
     assert "Redactions saved." in page.locator(".notice").inner_text()
+    # The first action claimed it.
+    facts = page.locator(".facts").inner_text()
+    assert "in review" in facts and f"{account.name} until" in facts
     assert not page.locator(f"#{box_id}").is_checked()
     assert "Gareth Pritchard" in page.locator("#draft").input_value()
     site.check(page, "item-name-restored")

@@ -506,7 +506,10 @@ def test_moderator_without_a_grant_can_neither_claim_nor_act(app: Flask, world: 
 
 
 def test_every_write_on_an_item_held_by_another_is_refused(app: Flask, world: World) -> None:
-    assert world.admin.get(f"/desk/item/{world.item}").status_code == 200  # the admin claims it
+    # The admin's first action claims it (opening it does not).
+    claimed = _act(world.admin, world.item, "note", item_row(app, world.item).version, note="mine")
+    assert claimed.status_code == 302
+    assert item_row(app, world.item).claimed_by_id is not None
     before = snapshot(app)
     version = item_row(app, world.item).version
     for action in review.ACTIONS:
@@ -655,6 +658,7 @@ def route_values(world: World, endpoint: str, argument: str, published_on: dt.da
         "filename": "style.css",
         "_rest": "nothing-here",
         "action": "note",
+        "decision": "approve",
     }[argument]
 
 

@@ -21,6 +21,7 @@ SAMPLE_VALUES = {
     "public_id": "0000nothere",
     "user_id": "999999",
     "action": "note",
+    "decision": "approve",
     "slug": "nothing-here",
     "digest_id": "999999",
     "contribution_id": "999999",

@@ -24,7 +24,7 @@ def submission(app: Flask) -> Submission:
         return sub
 
 
-def test_open_claims_and_shows_original_and_draft(app: Flask, client: FlaskClient) -> None:
+def test_opening_claims_nothing_and_the_first_action_does(app: Flask, client: FlaskClient) -> None:
     login_as(app, client, "moderator", "mo")
     send_and_get_codename(app.test_client(), TEXT)
     item = submission(app)
@@ -32,11 +32,19 @@ def test_open_claims_and_shows_original_and_draft(app: Flask, client: FlaskClien
     assert "Sarah Collins" in page  # the original, for the moderator
     assert "[name" in page  # the draft
     assert 'name="span"' in page
+    # Browsing (j/k through the queue) used to lock items away from colleagues.
+    opened = submission(app)
+    assert opened.status == Status.RECEIVED and opened.claimed_by_id is None
+    assert opened.version == item.version
+    assert act(client, item.public_id, "note", note="Looks straightforward.").status_code == 302
     after = submission(app)
     assert after.status == Status.IN_REVIEW and after.claimed_by_id is not None
     queue = client.get("/desk/?status=in_review").get_data(as_text=True)
-    assert f"#{item.public_id}" in queue and "mo" in queue
-    assert "Sarah" not in queue  # the list shows no text
+    assert f"#{item.public_id}" in queue and "Held by mo" in queue
+    assert "Sarah" not in queue  # the excerpt is the redacted draft, never the original
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.item == item.public_id)))
+    assert actions == ["claim", "note"]
 
 
 def test_restore_strike_edit_and_approve(app: Flask, client: FlaskClient) -> None:
@@ -109,6 +117,9 @@ def test_second_moderator_gets_the_conflict_page(app: Flask) -> None:
     send_and_get_codename(app.test_client(), TEXT)
     item = submission(app)
     first_page = first.get(f"/desk/item/{item.public_id}").get_data(as_text=True)
+    # Both opened it; nobody holds it until one of them acts.
+    assert "one is working" not in second.get(f"/desk/item/{item.public_id}").get_data(as_text=True)
+    assert act(first, item.public_id, "note", note="mine first").status_code == 302
     second_page = second.get(f"/desk/item/{item.public_id}").get_data(as_text=True)
     assert "one is working on this item" in second_page
     token = token_in(second_page)
@@ -133,7 +144,8 @@ def test_admin_can_release_a_claim(app: Flask) -> None:
     login_as(app, admin, "admin", "boss")
     send_and_get_codename(app.test_client(), TEXT)
     item = submission(app)
-    holder.get(f"/desk/item/{item.public_id}")
+    assert act(holder, item.public_id, "note", note="Holding this one.").status_code == 302
+    assert submission(app).claimed_by_id is not None
     assert act(admin, item.public_id, "release").status_code == 302
     assert submission(app).claimed_by_id is None
 

@@ -201,7 +201,7 @@ class Desk:
         return post(self.session, self.base + path, self.base + (form or path), **fields)
 
     def item_holding(self, word: str) -> str:
-        # Opening an item claims it, so earlier searches moved some to "in review".
+        # Acting on an item claims it and moves it to "in review"; look in both tabs.
         queue = "".join(
             self.session.get(f"{self.base}/desk/?status={tab}", timeout=10).text
             for tab in ("received", "in_review")

@@ -4,6 +4,7 @@ and the rule that no other module writes a submission's status or version."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, select, text
 from moderation import accounts
 from testimony import lifecycle
 from testimony.db import db
-from testimony.models import Status, Submission
+from testimony.models import AuditEvent, Status, Submission, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("testimony", "moderation", "nlp")
@@ -202,3 +203,55 @@ def test_withdrawing_twice_is_refused_the_second_time(app: Flask) -> None:
         with pytest.raises(lifecycle.StateConflict):
             lifecycle.withdraw(submission)
         db.session.rollback()
+
+
+def test_the_first_action_claims_in_its_own_write_and_a_colleague_is_then_refused(app: Flask) -> None:
+    submission_id = _stored_submission(app)
+    with app.app_context():
+        first, _ = accounts.create_moderator("first", "moderator")
+        second, _ = accounts.create_moderator("second", "moderator")
+        db.session.commit()
+        submission = db.session.get(Submission, submission_id)
+        assert submission is not None and submission.claimed_by_id is None
+        seen = submission.version
+        until = utcnow() + dt.timedelta(minutes=15)
+        lifecycle.edit(
+            submission, "note", seen_version=seen, moderator_id=first.id, actor="first", claim_until=until
+        )
+        db.session.commit()
+        # One write: into review, claimed, version moved on once.
+        assert (submission.status, submission.version, submission.claimed_by_id) == (
+            Status.IN_REVIEW,
+            seen + 1,
+            first.id,
+        )
+        events = list(
+            db.session.scalars(select(AuditEvent.action).where(AuditEvent.item == submission.public_id))
+        )
+        assert events == ["claim", "note"]
+        with pytest.raises(lifecycle.StateConflict) as lost:
+            lifecycle.edit(
+                submission,
+                "note",
+                seen_version=seen + 1,
+                moderator_id=second.id,
+                actor="second",
+                claim_until=until,
+            )
+        db.session.rollback()
+        assert lost.value.holder == "first"
+        # Asking keeps the asker's claim; renewing one's own live claim adds no audit row.
+        lifecycle.decide(
+            submission,
+            lifecycle.Action.ASK,
+            seen_version=seen + 1,
+            moderator_id=first.id,
+            actor="first",
+            claim_until=until,
+        )
+        db.session.commit()
+        assert (submission.status, submission.claimed_by_id) == (Status.WAITING, first.id)
+        events = list(
+            db.session.scalars(select(AuditEvent.action).where(AuditEvent.item == submission.public_id))
+        )
+        assert events == ["claim", "note", "question"]
