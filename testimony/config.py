@@ -76,6 +76,10 @@ class Defaults:
     # it is what submitters are told about withdrawal ("copies in backups are deleted when those
     # backups expire, within N days"), so set it to what the backup rotation really does.
     BACKUP_RETENTION_DAYS = 7
+    # Wording a moderator changed waits this many days for its source's OK (accept, ask for more
+    # changes, or withdraw on the status page); after that it may be published as approved. The
+    # submit page and the status page state it, so change it before people send, not after.
+    SOURCE_APPROVAL_DAYS = 7
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -38,7 +38,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from testimony import audit
 from testimony.db import db
@@ -51,10 +51,14 @@ class Action(enum.StrEnum):
     CLAIM = "claim"  # a moderator opens a new item
     ASK = "question"  # a moderator asks the submitter something
     APPROVE = "approve"
+    # A moderator approves wording that differs from what the source sent: it waits for them.
+    PROPOSE = "approve_with_changes"
     DECLINE = "decline"
     REPLY = "reply"  # the submitter answers a question
     WITHDRAW = "withdraw"  # the submitter takes it all back
     PUBLISH = "publish"  # the digest holding its contribution is published
+    ACCEPT = "source_accepted"  # the submitter accepts the wording a moderator changed
+    REVISE = "source_asked_changes"  # the submitter asks the moderators for more changes
 
 
 ALL = frozenset(Status)
@@ -76,10 +80,14 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.CLAIM: Transition(frozenset({Status.RECEIVED}), Status.IN_REVIEW),
     Action.ASK: Transition(OPEN, Status.WAITING),
     Action.APPROVE: Transition(OPEN, Status.APPROVED),
+    Action.PROPOSE: Transition(OPEN, Status.AWAITING_SOURCE),
     Action.DECLINE: Transition(OPEN, Status.DECLINED),
     Action.REPLY: Transition(frozenset({Status.WAITING}), Status.IN_REVIEW),
     Action.WITHDRAW: Transition(ALL - {Status.WITHDRAWN}, Status.WITHDRAWN),
-    Action.PUBLISH: Transition(frozenset({Status.APPROVED}), Status.PUBLISHED),
+    # From AWAITING_SOURCE only once the period the site states has passed (`publish`).
+    Action.PUBLISH: Transition(frozenset({Status.APPROVED, Status.AWAITING_SOURCE}), Status.PUBLISHED),
+    Action.ACCEPT: Transition(frozenset({Status.AWAITING_SOURCE}), Status.APPROVED),
+    Action.REVISE: Transition(frozenset({Status.AWAITING_SOURCE}), Status.IN_REVIEW),
 }
 
 # Changes that keep the status but still move the version on, so forms based on the version
@@ -291,6 +299,25 @@ def submitter_wrote(submission: Submission) -> None:
     _write(submission, values, allowed_from={submission.status}, seen_version=submission.version)
 
 
+def source_decides(submission: Submission, action: Action) -> None:
+    """The submitter answers wording a moderator changed: ACCEPT (it may be published as it
+    stands) or REVISE (back into review; the caller seals their message and drops the proposal
+    under the same lock). Raises StateConflict if it is no longer waiting for them: withdrawn,
+    or published once the stated period had passed. Not audited (see the module's docstring)."""
+    if action not in (Action.ACCEPT, Action.REVISE):
+        raise ValueError(f"{action} is not the submitter's to take")
+    lock(submission)
+    move = TRANSITIONS[action]
+    if submission.status not in move.allowed_from:
+        raise StateConflict(status=submission.status, version=submission.version)
+    _write(
+        submission,
+        {"status": move.to},
+        allowed_from=move.allowed_from,
+        seen_version=submission.version,
+    )
+
+
 def withdraw(submission: Submission) -> Status:
     """The submitter withdraws: whatever it was (even published a moment ago) it is withdrawn.
     Returns the status it had, so the submitter can be told what was undone. The caller deletes
@@ -332,17 +359,23 @@ def lock_all(submission_ids: Iterable[int]) -> dict[int, str]:
     return {row.id: row.status for row in db.session.execute(query)}
 
 
-def publish(submission_ids: Iterable[int], on: dt.date) -> int:
+def publish(submission_ids: Iterable[int], on: dt.date, *, source_wait_ended: ColumnElement[bool]) -> int:
     """APPROVED -> PUBLISHED for the submissions behind a digest being published (the caller has
-    locked them with `lock_all`). Returns how many moved. Not audited per item: the digest's
+    locked them with `lock_all`), and AWAITING_SOURCE -> PUBLISHED for those whose source's
+    period has passed (`source_wait_ended`, a condition on Submission from
+    approved.source_wait_ended). Returns how many moved. Not audited per item: the digest's
     publication is (a per-item row would date each one to the microsecond for nothing)."""
     ids = sorted(set(submission_ids))
     if not ids:
         return 0
     move = TRANSITIONS[Action.PUBLISH]
+    ready = or_(
+        Submission.status == Status.APPROVED,
+        and_(Submission.status == Status.AWAITING_SOURCE, source_wait_ended),
+    )
     result = db.session.execute(
         update(Submission)
-        .where(Submission.id.in_(ids), Submission.status.in_(list(move.allowed_from)))
+        .where(Submission.id.in_(ids), Submission.status.in_(list(move.allowed_from)), ready)
         .values(status=move.to, version=Submission.version + 1, decided_on=on)
         .execution_options(synchronize_session="fetch")
     )

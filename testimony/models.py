@@ -85,6 +85,9 @@ class Status(enum.StrEnum):
     RECEIVED = "received"
     IN_REVIEW = "in_review"
     WAITING = "waiting_for_submitter"
+    # Approved with changes to what the source sent: waits for their OK, or for the stated
+    # period (SOURCE_APPROVAL_DAYS) to pass, before a digest may carry it (testimony/approved.py).
+    AWAITING_SOURCE = "awaiting_source"
     APPROVED = "approved"
     PUBLISHED = "published"
     DECLINED = "declined"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, erasure, lifecycle, submissions
+from testimony import codenames, compare, erasure, lifecycle, submissions
 from testimony.db import db
 from testimony.models import Status, Submission
 from testimony.text import clean
@@ -38,6 +38,18 @@ WITHDRAWN_FROM: dict[str, str] = {
     ),
 }
 WITHDRAWN = "Your testimony has been withdrawn. It had not been published."
+# Accepting or asking for changes when the wording no longer waits for the submitter.
+NO_LONGER_WAITING: dict[str, str] = {
+    Status.PUBLISHED: (
+        "The period for your answer had passed and the wording has now been published as shown. "
+        "You can still withdraw it below, which takes it down."
+    ),
+    Status.WITHDRAWN: "This testimony was withdrawn, so there is nothing left to accept or change.",
+    Status.APPROVED: "You have already accepted this wording.",
+}
+NO_LONGER_WAITING_OTHER = (
+    "Nothing is waiting for your answer now: the moderators have the text again. Check the messages below."
+)
 
 
 def _status_limit() -> str:
@@ -69,6 +81,10 @@ def post() -> tuple[str, int] | str:
     try:
         if action == "reply":
             notice, error = _reply(submission)
+        elif action == "accept":
+            notice, error = _accept(submission)
+        elif action == "changes":
+            notice, error = _ask_for_changes(submission)
         elif action == "withdraw":
             notice, error = _withdraw(submission)
         db.session.commit()
@@ -79,7 +95,10 @@ def post() -> tuple[str, int] | str:
         if conflict.status is None:  # removed by retention a moment ago
             return render_template("status/form.html", error=NOT_FOUND), 404
         db.session.refresh(submission)
-        error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
+        if action in ("accept", "changes"):
+            error = NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
+        else:
+            error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
     return _page(submission, derived, codename, notice=notice, error=error), 400 if error else 200
 
 
@@ -93,6 +112,32 @@ def _reply(submission: Submission) -> tuple[str | None, str | None]:
         return None, f"Replies can be up to {MAX_REPLY_CHARS:,} characters; yours has {len(text):,}."
     submissions.add_submitter_reply(submission, text)
     return "Your reply was sent. A moderator will read it.", None
+
+
+def _accept(submission: Submission) -> tuple[str | None, str | None]:
+    if submission.status != Status.AWAITING_SOURCE:
+        return None, NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
+    submissions.accept_wording(submission)
+    return (
+        "Thank you. You accepted the wording: an editor can now put it in a digest, exactly as shown.",
+        None,
+    )
+
+
+def _ask_for_changes(submission: Submission) -> tuple[str | None, str | None]:
+    if submission.status != Status.AWAITING_SOURCE:
+        return None, NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
+    text = clean(request.form.get("changes", ""))
+    if not text:
+        return None, "Say what you would like changed, then press Ask for these changes."
+    if len(text) > MAX_REPLY_CHARS:
+        return None, f"Your message can be up to {MAX_REPLY_CHARS:,} characters; yours has {len(text):,}."
+    submissions.ask_for_changes(submission, text)
+    return (
+        "Your request was sent. The wording will not be published: it goes back to the moderators, "
+        "who will change it or ask you about it. Check back here.",
+        None,
+    )
 
 
 def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
@@ -112,13 +157,20 @@ def _page(
     notice: str | None,
     error: str | None,
 ) -> str:
+    proposal = submissions.proposal(submission, derived)
+    marked = compare.changes(proposal.sent, proposal.text) if proposal and proposal.sent is not None else None
     return render_template(
         "status/page.html",
         submission=submission,
         status_text=submissions.status_text(submission.status),
         messages=submissions.messages_for_submitter(submission, derived),
         codename=codename,
+        proposal=proposal,
+        marked=marked,
+        changed_places=compare.count(marked) if marked else 0,
+        published=submissions.published_contribution(submission),
         reply=clean(request.form.get("reply", "")) if error else "",
+        changes=clean(request.form.get("changes", "")) if error else "",
         notice=notice,
         error=error,
         can_reply=submission.status not in (Status.WITHDRAWN,),
