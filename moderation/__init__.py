@@ -18,6 +18,18 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     _register_optional(app)
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+    _register_source_markers(app)
+
+
+def _register_source_markers(app: Flask) -> None:
+    """The editors' "waiting for the source's OK" markers (issue 15): a filter giving the day a
+    contribution's wait ends (None when it waits for nobody), and the count of those that may
+    not be published yet. Read from testimony/approved.py; no view needs to pass them."""
+    from testimony import approved
+    from testimony.models import today
+
+    app.jinja_env.filters["source_wait"] = approved.source_wait_of
+    app.jinja_env.globals["still_waiting_for_source"] = lambda: approved.still_waiting_count(today())
 
 
 def _register_optional(app: Flask) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app, g
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 
 from testimony import crypto, instance_keys
 from testimony.db import db
@@ -279,18 +279,54 @@ def awaiting_source(submission_ids: Iterable[int]) -> dict[int, dt.date]:
     return {row.id: wait_ends(row.approved_on) for row in rows}
 
 
+def source_wait_of(contribution: Contribution) -> dt.date | None:
+    """For one contribution (the desk's marker): the first day it may be published without its
+    source's OK, while it is still waiting for that OK; None when nothing waits for the source."""
+    if contribution.submission_id is None:
+        return None
+    return awaiting_source([contribution.submission_id]).get(contribution.submission_id)
+
+
+def still_waiting_count(on: dt.date) -> int:
+    """How many approved contributions wait for their source's OK and may not be published yet
+    (so are not among the editors' available ones)."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .join(Contribution, Contribution.submission_id == Submission.id)
+            .where(
+                Submission.status == Status.AWAITING_SOURCE,
+                Contribution.approved_on > _latest_approval_for(on),
+            )
+        )
+        or 0
+    )
+
+
 def proposal_for(submission: Submission) -> Contribution | None:
     """The contribution a submission's approval made (sealed until publication), if any."""
     return db.session.scalar(select(Contribution).where(Contribution.submission_id == submission.id))
 
 
 def drop_proposal(submission: Submission) -> None:
-    """The source asked for more changes: the approved wording is deleted (its sealed row
-    too), so the next approval makes a new one. Only for wording no digest has published."""
+    """The source asked for more changes: the approved wording goes (its sealed row too), so
+    the next approval makes a new contribution. Only for wording no digest has published.
+
+    Wording in no digest is deleted. Wording an editor already put in a draft digest (possible
+    once the stated period has passed) stays there as a withdrawn, empty, detached row: editors
+    see it withdrawn by its author and remove it, and a publication of that digest under way is
+    refused (publishing.publish checks for withdrawn contributions, in its last statement too)
+    rather than quietly publishing the rest of a digest that is no longer what the editor saw."""
     contribution = proposal_for(submission)
     if contribution is None:
         return
     if contribution.digest is not None and contribution.digest.published_at is not None:
         raise ValueError("published wording is not dropped; it is withdrawn")
-    db.session.delete(contribution)
+    if contribution.digest_id is None:
+        db.session.delete(contribution)
+    else:
+        forget(contribution)
+        contribution.withdrawn = True
+        contribution.submission_id = None
     db.session.flush()
