@@ -59,6 +59,7 @@ class Action(enum.StrEnum):
     PUBLISH = "publish"  # the digest holding its contribution is published
     ACCEPT = "source_accepted"  # the submitter accepts the wording a moderator changed
     REVISE = "source_asked_changes"  # the submitter asks the moderators for more changes
+    ADD = "source_added"  # the submitter sends more of their testimony ("Send more")
 
 
 ALL = frozenset(Status)
@@ -88,7 +89,14 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.PUBLISH: Transition(frozenset({Status.APPROVED, Status.AWAITING_SOURCE}), Status.PUBLISHED),
     Action.ACCEPT: Transition(frozenset({Status.AWAITING_SOURCE}), Status.APPROVED),
     Action.REVISE: Transition(frozenset({Status.AWAITING_SOURCE}), Status.IN_REVIEW),
+    # More testimony re-opens what was decided but not published; new or in-review items keep
+    # their status (the version still moves on: `submitter_added`).
+    Action.ADD: Transition(
+        frozenset({Status.WAITING, Status.AWAITING_SOURCE, Status.APPROVED}), Status.IN_REVIEW
+    ),
 }
+# What a submitter may add more testimony to: anything not yet published, declined or withdrawn.
+SUBMITTER_MAY_ADD = OPEN | {Status.AWAITING_SOURCE, Status.APPROVED}
 
 # Changes that keep the status but still move the version on, so forms based on the version
 # before them are refused: a moderator's edits (redactions, wording, themes, notes) on open items;
@@ -316,6 +324,23 @@ def source_decides(submission: Submission, action: Action) -> None:
         allowed_from=move.allowed_from,
         seen_version=submission.version,
     )
+
+
+def submitter_added(submission: Submission) -> Status:
+    """The submitter sends more of their testimony: the version moves on (a moderator's open
+    form is stale), and an item waiting for an answer, or approved but not yet published, goes
+    back into review so the moderators can take the new part in. Returns the status it had (the
+    caller drops an approved wording under the same lock). Not audited (see the module's
+    docstring)."""
+    lock(submission)
+    previous = Status(submission.status)
+    if previous not in SUBMITTER_MAY_ADD:
+        raise StateConflict(status=previous, version=submission.version)
+    values: dict[str, Any] = {}
+    if previous in TRANSITIONS[Action.ADD].allowed_from:
+        values = {"status": TRANSITIONS[Action.ADD].to, "claimed_by_id": None, "claimed_until": None}
+    _write(submission, values, allowed_from={previous}, seen_version=submission.version)
+    return previous
 
 
 def withdraw(submission: Submission) -> Status:

@@ -213,6 +213,27 @@ def ask_for_changes(submission: Submission, text: str) -> None:
     )
 
 
+def add_more(submission: Submission, redaction: Redaction) -> Status:
+    """ "Send more": a further part of the same testimony, under the same codename. It joins the
+    conversation as a message holding the struck-out text (what the submitter previewed) and,
+    for the moderators, the whole redaction (original, spans, warnings), sealed like the bundle
+    to the staff and the submitter. Wording approved but not yet published is dropped, as when
+    they ask for changes: the item goes back into review to take the new part in. Returns the
+    status it had. Raises lifecycle.StateConflict if it can no longer take more (published,
+    declined, withdrawn). The caller commits."""
+    previous = lifecycle.submitter_added(submission)
+    if previous in (Status.AWAITING_SOURCE, Status.APPROVED):
+        approved.drop_proposal(submission)
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.MESSAGE,
+        author=Author.SUBMITTER,
+        payload={"text": redaction.redacted, "addition": redaction.to_dict()},
+        readers=submitter_and_staff_readers(submission),
+    )
+    return previous
+
+
 def published_contribution(submission: Submission) -> Contribution | None:
     """The public contribution a published submission became (None before, or once withdrawn)."""
     if submission.status != Status.PUBLISHED:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, compare, erasure, lifecycle, submissions
+import nlp
+from testimony import codenames, compare, erasure, highlight, lifecycle, submissions
 from testimony.db import db
 from testimony.models import Status, Submission
 from testimony.text import clean
-from testimony.web import ratelimit
+from testimony.web import ratelimit, submit
 
 bp = Blueprint("status", __name__)
 
@@ -47,6 +48,14 @@ NO_LONGER_WAITING: dict[str, str] = {
     Status.WITHDRAWN: "This testimony was withdrawn, so there is nothing left to accept or change.",
     Status.APPROVED: "You have already accepted this wording.",
 }
+MORE_TOO_LATE: dict[str, str] = {
+    Status.PUBLISHED: (
+        "Your testimony has been published, so a new part cannot join it. You can respond to it "
+        "instead (a response is new testimony, with a codename of its own)."
+    ),
+    Status.DECLINED: "Your testimony was not published, so it cannot take more. You can send new testimony.",
+    Status.WITHDRAWN: "This testimony was withdrawn, so it cannot take more.",
+}
 NO_LONGER_WAITING_OTHER = (
     "Nothing is waiting for your answer now: the moderators have the text again. Check the messages below."
 )
@@ -74,7 +83,8 @@ def post() -> tuple[str, int] | str:
         return render_template("status/form.html", error="Please enter your codename."), 400
     submission, derived = submissions.find(codename)
     if submission is None:
-        return render_template("status/form.html", error=NOT_FOUND), 404
+        # What was typed stays in the box (this page is never stored: Cache-Control no-store).
+        return render_template("status/form.html", error=NOT_FOUND, typed=codename), 404
 
     action = request.form.get("action", "view")
     notice, error = None, None
@@ -85,6 +95,10 @@ def post() -> tuple[str, int] | str:
             notice, error = _accept(submission)
         elif action == "changes":
             notice, error = _ask_for_changes(submission)
+        elif action == "more":
+            notice, error = _send_more(submission)
+            if notice is None and error is None:  # a preview: nothing written
+                return _page(submission, derived, codename, notice=None, error=None, more_preview=True)
         elif action == "withdraw":
             notice, error = _withdraw(submission)
         db.session.commit()
@@ -95,7 +109,9 @@ def post() -> tuple[str, int] | str:
         if conflict.status is None:  # removed by retention a moment ago
             return render_template("status/form.html", error=NOT_FOUND), 404
         db.session.refresh(submission)
-        if action in ("accept", "changes"):
+        if action == "more":
+            error = MORE_TOO_LATE.get(submission.status, REPLY_TOO_LATE)
+        elif action in ("accept", "changes"):
             error = NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
         else:
             error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
@@ -140,6 +156,38 @@ def _ask_for_changes(submission: Submission) -> tuple[str | None, str | None]:
     )
 
 
+def _more_text() -> str:
+    return clean(request.form.get("more", ""))
+
+
+def _send_more(submission: Submission) -> tuple[str | None, str | None]:
+    """ "Send more": preview (nothing written; returns (None, None)) or send a further part."""
+    text = _more_text()
+    if submission.status not in lifecycle.SUBMITTER_MAY_ADD:
+        return None, MORE_TOO_LATE.get(submission.status, REPLY_TOO_LATE)
+    if not text:
+        return None, "There is no text yet. Write what you want to add, then preview or send it."
+    limit = current_app.config["MAX_TESTIMONY_CHARS"]
+    if len(text) > limit:
+        return (
+            None,
+            f"This part has {len(text):,} characters; the limit is {limit:,}. Please send it in parts.",
+        )
+    if "send" not in request.form:
+        return None, None
+    previous = submissions.add_more(submission, nlp.redact(text, keep_extra=submit.keep_terms()))
+    if previous in (Status.AWAITING_SOURCE, Status.APPROVED):
+        return (
+            "Thank you: the new part was added to your testimony. It had been approved, so it goes back to "
+            "the moderators to take the new part in; nothing is published until they have.",
+            None,
+        )
+    return (
+        "Thank you: the new part was added to your testimony. The moderators will read it with the rest.",
+        None,
+    )
+
+
 def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
     if submission.status == Status.WITHDRAWN:
         return None, "This testimony was already withdrawn."
@@ -156,8 +204,11 @@ def _page(
     *,
     notice: str | None,
     error: str | None,
+    more_preview: bool = False,
 ) -> str:
     proposal = submissions.proposal(submission, derived)
+    more = _more_text() if (error or more_preview) else ""
+    preview = nlp.redact(more, keep_extra=submit.keep_terms()) if more_preview and more else None
     marked = compare.changes(proposal.sent, proposal.text) if proposal and proposal.sent is not None else None
     return render_template(
         "status/page.html",
@@ -174,6 +225,11 @@ def _page(
         notice=notice,
         error=error,
         can_reply=submission.status not in (Status.WITHDRAWN,),
+        can_add=submission.status in lifecycle.SUBMITTER_MAY_ADD,
+        more=more,
+        more_preview=preview,
+        more_segments=highlight.marked(preview) if preview else [],
+        numbered_more=highlight.numbered_warnings(preview) if preview else [],
         max_reply=MAX_REPLY_CHARS,
     )
 

@@ -62,7 +62,7 @@ def _sending() -> bool:
     return not _not_sending()
 
 
-def _keep_terms() -> list[str]:
+def keep_terms() -> list[str]:
     """Admin-maintained additions to the redactor's built-in keep list."""
     return list(db.session.scalars(select(KeepTerm.term)))
 
@@ -124,14 +124,15 @@ def post() -> tuple[str, int] | str:
             return _form_again(body, EXPIRED, 400)
         if send_tokens.is_spent(nonce):
             return _already_sent(body)
-    redaction = nlp.redact(body, keep_extra=_keep_terms())
+    redaction = nlp.redact(body, keep_extra=keep_terms())
     reply_to = _reply_target()
     if nonce is None:  # a preview
         return render_template(
             "submit/form.html",
             body=body,
             redaction=redaction,
-            segments=segments(redaction),
+            pieces=highlight.marked(redaction),
+            numbered=highlight.numbered_warnings(redaction),
             reply_to=reply_to,
             send_token=_page_token(),
         )
@@ -214,10 +215,4 @@ def _too_many(_error: TooManyRequests) -> tuple[str, int]:
         body,
         "Many people are sending at the moment, or many requests came from your connection. Nothing was sent and your text is still here: please wait a few minutes and try again.",
         429,
-    )
-
-
-def segments(redaction: nlp.Redaction) -> list[highlight.Segment]:
-    return highlight.split(
-        redaction.text, ((s.start, s.end, s.label, s.replacement) for s in redaction.spans)
     )

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from testimony.db import db
-from testimony.models import SealedBlob, Submission, WrappedKey
+from testimony.models import Recipient, SealedBlob, Submission, WrappedKey
 from tests.support.helpers import CODENAME, csrf_token, submit
 
 TEXT = (
@@ -49,8 +49,10 @@ def test_send_stores_sealed_and_shows_codename_once(app: Flask, client: FlaskCli
         assert count(Submission) == 1
         blob = db.session.scalar(select(SealedBlob))
         assert blob is not None and b"caseloads" not in blob.ciphertext
-        # Sealed to the recovery key (no moderators exist yet).
-        assert count(WrappedKey) == 1
+        # Sealed to the recovery key (no moderators exist yet), and to the submitter's own key,
+        # so the status page can mark a moderator's changes against what they sent (issue 15).
+        recipients = sorted(db.session.scalars(select(WrappedKey.recipient)))
+        assert recipients == [Recipient.RECOVERY, Recipient.SUBMITTER]
     # The codename appears on no other page.
     assert match.group(1) not in client.get("/status").get_data(as_text=True)
 
