@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import highlight, publishing, send_tokens, submissions
+from testimony import codename_check, highlight, publishing, send_tokens, submissions
 from testimony.db import db
 from testimony.models import Contribution, KeepTerm
 from testimony.text import clean
@@ -141,7 +141,7 @@ def post() -> tuple[str, int] | str:
 
 def _send(
     body: str, redaction: nlp.Redaction, reply_to: Contribution | None, nonce: bytes
-) -> tuple[str, int] | str:
+) -> tuple[str, int]:
     try:
         # In the same transaction as the submission: both are stored or neither is, and of two
         # sends racing with one token only one can commit.
@@ -164,7 +164,38 @@ def _send(
         db.session.rollback()
         current_app.logger.error("could not store a submission (database error)")
         return _form_again(body, NOT_STORED, 503)
-    return render_template("submit/sent.html", codename=codename)
+    return _codename_page(codename)
+
+
+def _codename_page(codename: str, *, error: str | None = None, code: int = 200) -> tuple[str, int]:
+    token, check = codename_check.issue(codename)
+    page = render_template(
+        "submit/sent.html",
+        codename=codename,
+        words=codename.split(" "),
+        check=check,
+        check_token=token,
+        error=error,
+    )
+    return page, code
+
+
+@bp.post("/submit/check")
+def check_written_down() -> tuple[str, int]:
+    """The codename page's "check you wrote it down" step: two words typed back."""
+    check = codename_check.open_token(request.form.get("check_token"))
+    if check is None:
+        return render_template("submit/checked.html", expired=True), 400
+    typed = {p: request.form.get(f"word_{p}", "")[:100] for p in check.positions}
+    wrong = codename_check.wrong_positions(check, typed)
+    if wrong:
+        named = " and ".join(f"word {p}" for p in wrong)
+        error = (
+            f"What you typed for {named} does not match. Look at your codename again below and "
+            "correct what you wrote down, then check again."
+        )
+        return _codename_page(check.codename, error=error, code=400)
+    return render_template("submit/checked.html", expired=False), 200
 
 
 def _already_sent(body: str) -> tuple[str, int]:
