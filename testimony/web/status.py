@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import codenames, compare, erasure, highlight, lifecycle, submissions
+from testimony import codenames, compare, crowd, erasure, highlight, lifecycle, submissions
 from testimony.db import db
 from testimony.models import Status, Submission
 from testimony.text import clean
@@ -230,6 +230,7 @@ def _page(
         more_preview=preview,
         more_segments=highlight.marked(preview) if preview else [],
         numbered_more=highlight.numbered_warnings(preview) if preview else [],
+        more_crowd=crowd.estimate(preview.redacted) if preview else None,
         max_reply=MAX_REPLY_CHARS,
     )
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import codename_check, highlight, publishing, send_tokens, submissions
+from testimony import codename_check, crowd, highlight, publishing, send_tokens, submissions
 from testimony.db import db
 from testimony.models import Contribution, KeepTerm
 from testimony.text import clean
@@ -133,6 +133,8 @@ def post() -> tuple[str, int] | str:
             redaction=redaction,
             pieces=highlight.marked(redaction),
             numbered=highlight.numbered_warnings(redaction),
+            # Read from the struck-out text: what would be published, not what was typed.
+            crowd=crowd.estimate(redaction.redacted),
             reply_to=reply_to,
             send_token=_page_token(),
         )
