@@ -40,9 +40,14 @@ def _key() -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_AAD).derive(secret)
 
 
-def issue(codename: str, *, now: float | None = None) -> tuple[str, Check]:
-    """A token for the codename page, and the check it asks for (two positions at random)."""
-    first, second = sorted(secrets.SystemRandom().sample(range(1, codenames.WORDS_IN_CODENAME + 1), 2))
+def issue(
+    codename: str, *, positions: tuple[int, int] | None = None, now: float | None = None
+) -> tuple[str, Check]:
+    """A token for the codename page, and the check it asks for: two positions at random, or
+    the same ones again after a wrong answer."""
+    first, second = positions or sorted(
+        secrets.SystemRandom().sample(range(1, codenames.WORDS_IN_CODENAME + 1), 2)
+    )
     payload = {"c": codename, "p": [first, second], "t": int(now if now is not None else time.time())}
     sealed = crypto.encrypt(_key(), json.dumps(payload).encode("utf-8"), _AAD)
     return base64.urlsafe_b64encode(sealed).decode("ascii"), Check(codename, (first, second))

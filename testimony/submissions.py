@@ -149,7 +149,8 @@ def messages_for_submitter(submission: Submission, derived: codenames.Derived) -
             continue
         payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
         messages.append(
-            Message(author=blob.author, text=payload["text"], sent_on=blob.created_on.isoformat())
+            # The day, written as the rest of the site writes dates ("30 November 2026").
+            Message(author=blob.author, text=payload["text"], sent_on=blob.created_on.strftime("%-d %B %Y"))
         )
     return messages
 

@@ -169,8 +169,14 @@ def _send(
     return _codename_page(codename)
 
 
-def _codename_page(codename: str, *, error: str | None = None, code: int = 200) -> tuple[str, int]:
-    token, check = codename_check.issue(codename)
+def _codename_page(
+    codename: str,
+    *,
+    positions: tuple[int, int] | None = None,
+    error: str | None = None,
+    code: int = 200,
+) -> tuple[str, int]:
+    token, check = codename_check.issue(codename, positions=positions)
     page = render_template(
         "submit/sent.html",
         codename=codename,
@@ -196,7 +202,7 @@ def check_written_down() -> tuple[str, int]:
             f"What you typed for {named} does not match. Look at your codename again below and "
             "correct what you wrote down, then check again."
         )
-        return _codename_page(check.codename, error=error, code=400)
+        return _codename_page(check.codename, positions=check.positions, error=error, code=400)
     return render_template("submit/checked.html", expired=False), 200
 
 

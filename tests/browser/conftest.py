@@ -39,10 +39,18 @@ HERE = Path(__file__).resolve().parent
 # Made with the CLI, which gives each a one-time password only: an account's key pair is made at
 # its first login (Site.log_in), so each flow logs in before it sends what it will read.
 # "moderator" is enrolled by the moderator flow itself; "helper" asks the submitter's question;
-# "approver" approves for the editor and reader flows; "editor" composes digests; "admin" comes
+# "approver" approves for the editor and reader flows; "reviser" changes a source's wording;
+# "editor" composes digests; "admin" comes
 # from `flask init`. (One account per flow: a TOTP code works once, so a second login within
 # the same 30 seconds has to wait for the next code.)
-ACCOUNTS = {"moderator": "moderator", "helper": "moderator", "approver": "moderator", "editor": "editor"}
+ACCOUNTS = {
+    "moderator": "moderator",
+    "helper": "moderator",
+    "approver": "moderator",
+    "editor": "editor",
+    # Changes a source's wording, for the source-control flow (test_source_control.py).
+    "reviser": "moderator",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

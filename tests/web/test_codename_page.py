@@ -63,6 +63,7 @@ def test_wrong_words_show_the_codename_again_to_correct_the_copy(client: FlaskCl
     assert code == 400
     assert f"What you typed for word {second} does not match" in answer
     assert "<title>Error: " in answer and CODENAME.search(answer).group(1) == codename  # type: ignore[union-attr]
+    assert _asked(answer) == [first, second]  # the same two words asked again
 
 
 def test_a_changed_or_old_token_opens_nothing(app: Flask, client: FlaskClient) -> None:
