@@ -338,7 +338,9 @@ def submitter_added(submission: Submission) -> Status:
         raise StateConflict(status=previous, version=submission.version)
     values: dict[str, Any] = {}
     if previous in TRANSITIONS[Action.ADD].allowed_from:
-        values = {"status": TRANSITIONS[Action.ADD].to, "claimed_by_id": None, "claimed_until": None}
+        # The claim stays as it is: a question's asker gets the answer back (as with a reply),
+        # and a decision had already released it.
+        values = {"status": TRANSITIONS[Action.ADD].to}
     _write(submission, values, allowed_from={previous}, seen_version=submission.version)
     return previous
 

@@ -192,6 +192,17 @@ def proposal(submission: Submission, derived: codenames.Derived) -> Proposal | N
     )
 
 
+def wording_to_publish(submission: Submission) -> str | None:
+    """The approved wording an editor may publish, for a submitter whose testimony is approved
+    (as they sent it, or as they accepted it); None otherwise."""
+    if submission.status != Status.APPROVED:
+        return None
+    contribution = approved.proposal_for(submission)
+    if contribution is None or not approved.is_sealed(contribution):
+        return None
+    return approved.details(contribution).text
+
+
 def accept_wording(submission: Submission) -> None:
     """The submitter accepts the changed wording: it may go into a digest as it stands. Raises
     lifecycle.StateConflict if it no longer waits for them. The caller commits."""

@@ -220,6 +220,7 @@ def _page(
         marked=marked,
         changed_places=compare.count(marked) if marked else 0,
         published=submissions.published_contribution(submission),
+        to_publish=submissions.wording_to_publish(submission),
         reply=clean(request.form.get("reply", "")) if error else "",
         changes=clean(request.form.get("changes", "")) if error else "",
         notice=notice,

@@ -82,6 +82,8 @@ def test_the_source_accepts_and_an_editor_may_then_publish_it(app: Flask, client
         assert list(db.session.scalars(publishing.available_contributions())) == []
     code, page = status_post(app.test_client(), codename, action="accept")
     assert code == 200 and "You accepted the wording" in page
+    approved_section = page.split('id="approved-wording"')[1].split("</section>")[0]
+    assert NEW_WORDING in approved_section
     assert _status(app) == Status.APPROVED
     with app.app_context():
         pool = list(db.session.scalars(publishing.available_contributions()))
@@ -122,6 +124,8 @@ def test_wording_approved_as_sent_needs_no_answer(app: Flask, client: FlaskClien
     assert _status(app) == Status.APPROVED
     _, page = status_post(app.test_client(), codename)
     assert 'id="wording"' not in page and "Approved." in page
+    # The source still sees the words that will be published.
+    assert "The wording that will be published" in page
 
 
 def test_the_source_may_withdraw_instead(app: Flask, client: FlaskClient) -> None:
