@@ -98,6 +98,8 @@ def test_asking_for_changes_returns_it_to_review_with_the_message(app: Flask, cl
     codename, public_id = _approved_with_changes(app, client)
     code, page = status_post(app.test_client(), codename, action="changes", changes="")
     assert code == 400 and "Say what you would like changed" in page
+    # Repeated beside the form, where the page opens (#wording), as well as at the top.
+    assert "Say what you would like changed" in page.split('id="wording"')[1]
     assert _status(app) == Status.AWAITING_SOURCE
     code, page = status_post(
         app.test_client(), codename, action="changes", changes="Please take out the name of the prison."
