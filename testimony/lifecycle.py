@@ -23,7 +23,8 @@ meanwhile is not kept waiting, and the action then finds the item withdrawn. An 
 publication records its audit row last, holding approved submissions; review actions only ever
 lock open ones, so the two never wait for each other.
 
-Submitter-side changes (a reply, a withdrawal) are not written to the audit trail: its rows carry
+Submitter-side changes (a reply, more testimony, accepting or asking to change wording a
+moderator changed, a withdrawal) are not written to the audit trail: its rows carry
 a time to the microsecond, and dates a submitter leaves are days (docs/THREAT_MODEL.md).
 
 Nothing here commits: the caller (a view, a job, a command) owns the transaction, and rolls back
