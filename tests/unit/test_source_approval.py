@@ -191,3 +191,41 @@ def test_a_scheduled_digest_with_waiting_wording_goes_back_to_the_drafts(app: Fl
         db.session.commit()
         assert published == [] and [d.id for d, _ in skipped] == [digest.id]
         assert db.session.get(Digest, digest.id).scheduled_for is None
+
+
+# ---- "Send more" -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Status.RECEIVED, Status.RECEIVED),
+        (Status.IN_REVIEW, Status.IN_REVIEW),
+        (Status.WAITING, Status.IN_REVIEW),
+        (Status.AWAITING_SOURCE, Status.IN_REVIEW),
+        (Status.APPROVED, Status.IN_REVIEW),
+    ],
+)
+def test_more_testimony_reopens_what_is_decided_but_unpublished(
+    app: Flask, before: Status, after: Status
+) -> None:
+    with app.app_context():
+        submission = Submission(submitter_public_key=b"\x04" * 32, status=before)  # a row as it stands
+        db.session.add(submission)
+        db.session.commit()
+        version = submission.version
+        assert lifecycle.submitter_added(submission) == before
+        db.session.commit()
+        assert (submission.status, submission.version) == (after, version + 1)
+
+
+@pytest.mark.parametrize("final", [Status.PUBLISHED, Status.DECLINED, Status.WITHDRAWN])
+def test_more_testimony_is_refused_once_published_declined_or_withdrawn(app: Flask, final: Status) -> None:
+    with app.app_context():
+        submission = Submission(submitter_public_key=b"\x05" * 32, status=final)
+        db.session.add(submission)
+        db.session.commit()
+        with pytest.raises(lifecycle.StateConflict) as refused:
+            lifecycle.submitter_added(submission)
+        db.session.rollback()
+        assert refused.value.status == final
