@@ -24,3 +24,15 @@ def init_app(app: Flask) -> None:
     cli.init_app(app)
     # Days as the rest of the site writes them: "30 November 2026".
     app.jinja_env.filters["day"] = day_text
+    _register_source_markers(app)
+
+
+def _register_source_markers(app: Flask) -> None:
+    """The editors' "waiting for the source's OK" markers (issue 15): a filter giving the day a
+    contribution's wait ends (None when it waits for nobody), and the count of those that may
+    not be published yet. Read from testimony/approved.py; no view needs to pass them."""
+    from testimony import approved
+    from testimony.models import today
+
+    app.jinja_env.filters["source_wait"] = approved.source_wait_of
+    app.jinja_env.globals["still_waiting_for_source"] = lambda: approved.still_waiting_count(today())

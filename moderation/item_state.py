@@ -47,6 +47,9 @@ class ItemState:
     notes: list[dict[str, Any]] = field(default_factory=list)
     # The public id of the published contribution this responds to (sealed in the bundle).
     in_reply_to: str | None = None
+    # The struck-out text the submitter previewed and sent: approving other wording waits for
+    # their OK (testimony/approved.py: needs_source_ok).
+    sent_draft: str = ""
 
     def draft_payload(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,7 @@ def load(submission: Submission, moderator_id: int, private_key: bytes) -> ItemS
         themes=list(redaction.get("themes", [])),
         # Bundles from older versions have no such key: theirs is in submission.in_reply_to.
         in_reply_to=sent.get("in_reply_to") or submission.in_reply_to,
+        sent_draft=redaction["redacted"],
     )
     drafts = [b for b in blobs if b.kind == BlobKind.DRAFT]
     if drafts:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from testimony import crypto, lifecycle, sealing
+from testimony import approved, crypto, lifecycle, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -104,8 +104,10 @@ def cards(
         return result
     texts, sealed = _latest_texts(by_id, moderator_id, private_key)
     replied = _source_replied(list(by_id))
+    waiting = approved.awaiting_source(by_id)
     for card in result:
         card.source_replied = card.item.id in replied and card.item.status != Status.WITHDRAWN
+        card.waiting_for_source_ok = card.item.id in waiting
         card.nothing_sealed = card.item.id not in sealed
         opened = texts.get(card.item.id)
         if opened is None:

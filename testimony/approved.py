@@ -18,16 +18,26 @@ or backup, not against someone who controls the running server (docs/THREAT_MODE
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app, g
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 
 from testimony import crypto, instance_keys
 from testimony.db import db
-from testimony.models import Contribution, Digest, SealedApproval, Theme, contribution_themes, new_public_id
+from testimony.models import (
+    Contribution,
+    Digest,
+    SealedApproval,
+    Status,
+    Submission,
+    Theme,
+    contribution_themes,
+    new_public_id,
+)
 
 # Format 1 (before 2026-12): the wording alone, as UTF-8. Format 2: a JSON object with the
 # wording, theme slugs and reply target. Each has its own associated data, so a format-2 row
@@ -200,3 +210,132 @@ def seal_leftovers() -> int:
         contribution.in_reply_to_id = None
         sealed += 1
     return sealed
+
+
+# ---- the source's OK (issue 15) ------------------------------------------------------------
+#
+# Wording a moderator changed from what the source sent waits in status AWAITING_SOURCE: the
+# source accepts it (APPROVED), asks for more changes (back into review, the proposal dropped)
+# or withdraws. If they say nothing for SOURCE_APPROVAL_DAYS days from the day it was approved
+# (`Contribution.approved_on`), it may be published as approved: both pages the source sees
+# before and after sending say so. Days, like every date a submitter's actions leave.
+
+
+def needs_source_ok(sent: str, final: str) -> bool:
+    """Whether approving `final` changes what the source sent (`sent`, the struck-out text they
+    previewed and sent). Only spacing is ignored: a restored name, a struck phrase or a changed
+    word all count."""
+    return " ".join(sent.split()) != " ".join(final.split())
+
+
+def source_approval_days() -> int:
+    return max(0, int(current_app.config["SOURCE_APPROVAL_DAYS"]))
+
+
+def wait_ends(approved_on: dt.date) -> dt.date:
+    """The first day wording approved on `approved_on` may be published without its source's OK."""
+    return approved_on + dt.timedelta(days=source_approval_days())
+
+
+def _latest_approval_for(on: dt.date) -> dt.date:
+    return on - dt.timedelta(days=source_approval_days())
+
+
+def source_wait_ended(on: dt.date) -> ColumnElement[bool]:
+    """A condition on Submission: its contribution was approved long enough before `on` that
+    the period for its source's OK has passed (true or not, whatever the status)."""
+    return exists().where(
+        Contribution.submission_id == Submission.id,
+        Contribution.approved_on <= _latest_approval_for(on),
+    )
+
+
+def may_be_published(on: dt.date) -> ColumnElement[bool]:
+    """A condition on a query joining Contribution to its Submission (outer join: contributions
+    with no submission behind them are ready): the source has no say left to wait for."""
+    return or_(
+        Submission.id.is_(None),
+        Submission.status == Status.APPROVED,
+        and_(
+            Submission.status == Status.AWAITING_SOURCE,
+            Contribution.approved_on <= _latest_approval_for(on),
+        ),
+    )
+
+
+def awaiting_source(submission_ids: Iterable[int]) -> dict[int, dt.date]:
+    """Of these submissions, those whose approved wording still waits for the source's OK, each
+    with the first day it may be published without it (a day past: the period is over and the
+    source has not answered). For the desk's "waiting for the source's OK" badges."""
+    ids = sorted(set(submission_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Submission.id, Contribution.approved_on)
+        .join(Contribution, Contribution.submission_id == Submission.id)
+        .where(Submission.id.in_(ids), Submission.status == Status.AWAITING_SOURCE)
+    )
+    return {row.id: wait_ends(row.approved_on) for row in rows}
+
+
+def source_wait_of(contribution: Contribution) -> dt.date | None:
+    """For one contribution (the desk's marker): the first day it may be published without its
+    source's OK, while it is still waiting for that OK; None when nothing waits for the source.
+    One query per request however many contributions a page marks: what waits is read once
+    (few rows: only wording still waiting for its source)."""
+    if contribution.submission_id is None:
+        return None
+    if "awaiting_source" not in g:
+        rows = db.session.execute(
+            select(Submission.id, Contribution.approved_on)
+            .join(Contribution, Contribution.submission_id == Submission.id)
+            .where(Submission.status == Status.AWAITING_SOURCE)
+        )
+        g.awaiting_source = {row.id: wait_ends(row.approved_on) for row in rows}
+    waiting: dict[int, dt.date] = g.awaiting_source
+    return waiting.get(contribution.submission_id)
+
+
+def still_waiting_count(on: dt.date) -> int:
+    """How many approved contributions wait for their source's OK and may not be published yet
+    (so are not among the editors' available ones)."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .join(Contribution, Contribution.submission_id == Submission.id)
+            .where(
+                Submission.status == Status.AWAITING_SOURCE,
+                Contribution.approved_on > _latest_approval_for(on),
+            )
+        )
+        or 0
+    )
+
+
+def proposal_for(submission: Submission) -> Contribution | None:
+    """The contribution a submission's approval made (sealed until publication), if any."""
+    return db.session.scalar(select(Contribution).where(Contribution.submission_id == submission.id))
+
+
+def drop_proposal(submission: Submission) -> None:
+    """The source asked for more changes: the approved wording goes (its sealed row too), so
+    the next approval makes a new contribution. Only for wording no digest has published.
+
+    Wording in no digest is deleted. Wording an editor already put in a draft digest (possible
+    once the stated period has passed) stays there as a withdrawn, empty, detached row: editors
+    see it withdrawn by its author and remove it, and a publication of that digest under way is
+    refused (publishing.publish checks for withdrawn contributions, in its last statement too)
+    rather than quietly publishing the rest of a digest that is no longer what the editor saw."""
+    contribution = proposal_for(submission)
+    if contribution is None:
+        return
+    if contribution.digest is not None and contribution.digest.published_at is not None:
+        raise ValueError("published wording is not dropped; it is withdrawn")
+    if contribution.digest_id is None:
+        db.session.delete(contribution)
+    else:
+        forget(contribution)
+        contribution.withdrawn = True
+        contribution.submission_id = None
+    db.session.flush()

@@ -82,6 +82,15 @@ class Defaults:
     # feedback within 3 months.
     DESK_ACKNOWLEDGE_DAYS = 7
     DESK_DECIDE_DAYS = 90
+    # Wording a moderator changed waits this many days for its source's OK (accept, ask for more
+    # changes, or withdraw on the status page); after that it may be published as approved. The
+    # submit page and the status page state it, so change it before people send, not after.
+    SOURCE_APPROVAL_DAYS = 7
+    # The about page (templates/public/about.html): who runs the site and how to reach them, and
+    # its onion address. Set them for a deployment (docs/DEPLOY.md); empty, the page says so.
+    SITE_OPERATOR = ""  # for example "The Example Trust, a registered charity (no. 1234567)"
+    SITE_CONTACT = ""  # for example "editors@example.org (PGP key on this page)" or a postal address
+    ONION_ADDRESS = ""  # the v3 onion name, for example "abc...xyz.onion"
 
 
 def load(app: Flask, overrides: dict[str, Any] | None) -> None:

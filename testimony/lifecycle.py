@@ -23,7 +23,8 @@ meanwhile is not kept waiting, and the action then finds the item withdrawn. An 
 publication records its audit row last, holding approved submissions; review actions only ever
 lock open ones, so the two never wait for each other.
 
-Submitter-side changes (a reply, a withdrawal) are not written to the audit trail: its rows carry
+Submitter-side changes (a reply, more testimony, accepting or asking to change wording a
+moderator changed, a withdrawal) are not written to the audit trail: its rows carry
 a time to the microsecond, and dates a submitter leaves are days (docs/THREAT_MODEL.md).
 
 Nothing here commits: the caller (a view, a job, a command) owns the transaction, and rolls back
@@ -38,7 +39,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from testimony import audit
 from testimony.db import db
@@ -51,10 +52,15 @@ class Action(enum.StrEnum):
     CLAIM = "claim"  # a moderator's first action on a new item
     ASK = "question"  # a moderator asks the submitter something
     APPROVE = "approve"
+    # A moderator approves wording that differs from what the source sent: it waits for them.
+    PROPOSE = "approve_with_changes"
     DECLINE = "decline"
     REPLY = "reply"  # the submitter answers a question
     WITHDRAW = "withdraw"  # the submitter takes it all back
     PUBLISH = "publish"  # the digest holding its contribution is published
+    ACCEPT = "source_accepted"  # the submitter accepts the wording a moderator changed
+    REVISE = "source_asked_changes"  # the submitter asks the moderators for more changes
+    ADD = "source_added"  # the submitter sends more of their testimony ("Send more")
 
 
 ALL = frozenset(Status)
@@ -76,11 +82,22 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.CLAIM: Transition(frozenset({Status.RECEIVED}), Status.IN_REVIEW),
     Action.ASK: Transition(OPEN, Status.WAITING),
     Action.APPROVE: Transition(OPEN, Status.APPROVED),
+    Action.PROPOSE: Transition(OPEN, Status.AWAITING_SOURCE),
     Action.DECLINE: Transition(OPEN, Status.DECLINED),
     Action.REPLY: Transition(frozenset({Status.WAITING}), Status.IN_REVIEW),
     Action.WITHDRAW: Transition(ALL - {Status.WITHDRAWN}, Status.WITHDRAWN),
-    Action.PUBLISH: Transition(frozenset({Status.APPROVED}), Status.PUBLISHED),
+    # From AWAITING_SOURCE only once the period the site states has passed (`publish`).
+    Action.PUBLISH: Transition(frozenset({Status.APPROVED, Status.AWAITING_SOURCE}), Status.PUBLISHED),
+    Action.ACCEPT: Transition(frozenset({Status.AWAITING_SOURCE}), Status.APPROVED),
+    Action.REVISE: Transition(frozenset({Status.AWAITING_SOURCE}), Status.IN_REVIEW),
+    # More testimony re-opens what was decided but not published; new or in-review items keep
+    # their status (the version still moves on: `submitter_added`).
+    Action.ADD: Transition(
+        frozenset({Status.WAITING, Status.AWAITING_SOURCE, Status.APPROVED}), Status.IN_REVIEW
+    ),
 }
+# What a submitter may add more testimony to: anything not yet published, declined or withdrawn.
+SUBMITTER_MAY_ADD = OPEN | {Status.AWAITING_SOURCE, Status.APPROVED}
 
 # Changes that keep the status but still move the version on, so forms based on the version
 # before them are refused: a moderator's edits (redactions, wording, themes, notes) on open items;
@@ -298,6 +315,44 @@ def submitter_wrote(submission: Submission) -> None:
     _write(submission, values, allowed_from={submission.status}, seen_version=submission.version)
 
 
+def source_decides(submission: Submission, action: Action) -> None:
+    """The submitter answers wording a moderator changed: ACCEPT (it may be published as it
+    stands) or REVISE (back into review; the caller seals their message and drops the proposal
+    under the same lock). Raises StateConflict if it is no longer waiting for them: withdrawn,
+    or published once the stated period had passed. Not audited (see the module's docstring)."""
+    if action not in (Action.ACCEPT, Action.REVISE):
+        raise ValueError(f"{action} is not the submitter's to take")
+    lock(submission)
+    move = TRANSITIONS[action]
+    if submission.status not in move.allowed_from:
+        raise StateConflict(status=submission.status, version=submission.version)
+    _write(
+        submission,
+        {"status": move.to},
+        allowed_from=move.allowed_from,
+        seen_version=submission.version,
+    )
+
+
+def submitter_added(submission: Submission) -> Status:
+    """The submitter sends more of their testimony: the version moves on (a moderator's open
+    form is stale), and an item waiting for an answer, or approved but not yet published, goes
+    back into review so the moderators can take the new part in. Returns the status it had (the
+    caller drops an approved wording under the same lock). Not audited (see the module's
+    docstring)."""
+    lock(submission)
+    previous = Status(submission.status)
+    if previous not in SUBMITTER_MAY_ADD:
+        raise StateConflict(status=previous, version=submission.version)
+    values: dict[str, Any] = {}
+    if previous in TRANSITIONS[Action.ADD].allowed_from:
+        # The claim stays as it is: a question's asker gets the answer back (as with a reply),
+        # and a decision had already released it.
+        values = {"status": TRANSITIONS[Action.ADD].to}
+    _write(submission, values, allowed_from={previous}, seen_version=submission.version)
+    return previous
+
+
 def withdraw(submission: Submission) -> Status:
     """The submitter withdraws: whatever it was (even published a moment ago) it is withdrawn.
     Returns the status it had, so the submitter can be told what was undone. The caller deletes
@@ -339,17 +394,23 @@ def lock_all(submission_ids: Iterable[int]) -> dict[int, str]:
     return {row.id: row.status for row in db.session.execute(query)}
 
 
-def publish(submission_ids: Iterable[int], on: dt.date) -> int:
+def publish(submission_ids: Iterable[int], on: dt.date, *, source_wait_ended: ColumnElement[bool]) -> int:
     """APPROVED -> PUBLISHED for the submissions behind a digest being published (the caller has
-    locked them with `lock_all`). Returns how many moved. Not audited per item: the digest's
+    locked them with `lock_all`), and AWAITING_SOURCE -> PUBLISHED for those whose source's
+    period has passed (`source_wait_ended`, a condition on Submission from
+    approved.source_wait_ended). Returns how many moved. Not audited per item: the digest's
     publication is (a per-item row would date each one to the microsecond for nothing)."""
     ids = sorted(set(submission_ids))
     if not ids:
         return 0
     move = TRANSITIONS[Action.PUBLISH]
+    ready = or_(
+        Submission.status == Status.APPROVED,
+        and_(Submission.status == Status.AWAITING_SOURCE, source_wait_ended),
+    )
     result = db.session.execute(
         update(Submission)
-        .where(Submission.id.in_(ids), Submission.status.in_(list(move.allowed_from)))
+        .where(Submission.id.in_(ids), Submission.status.in_(list(move.allowed_from)), ready)
         .values(status=move.to, version=Submission.version + 1, decided_on=on)
         .execution_options(synchronize_session="fetch")
     )

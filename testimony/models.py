@@ -85,6 +85,9 @@ class Status(enum.StrEnum):
     RECEIVED = "received"
     IN_REVIEW = "in_review"
     WAITING = "waiting_for_submitter"
+    # Approved with changes to what the source sent: waits for their OK, or for the stated
+    # period (SOURCE_APPROVAL_DAYS) to pass, before a digest may carry it (testimony/approved.py).
+    AWAITING_SOURCE = "awaiting_source"
     APPROVED = "approved"
     PUBLISHED = "published"
     DECLINED = "declined"
@@ -102,6 +105,12 @@ class BlobKind(enum.StrEnum):
     DRAFT = "draft"  # a moderator's revision of the redacted draft
     MESSAGE = "message"  # between submitter and moderators
     NOTE = "note"  # moderators' internal note, never shown to the submitter
+    # The struck-out text as its submitter sent it, which they can open too (to see a moderator's
+    # changes marked against it). The bundle, which holds the original, stays the staff's alone.
+    SENT = "sent"
+    # A later part's whole redaction ("Send more": original, spans, warnings), for staff alone;
+    # the submitter's copy is the struck-out text in a message.
+    ADDITION = "addition"
 
 
 class Author(enum.StrEnum):

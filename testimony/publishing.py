@@ -189,16 +189,19 @@ def thread(
 # ---- the editors' side -----------------------------------------------------------------------
 
 
-def available_contributions() -> Select[Contribution]:
+def available_contributions(when: dt.datetime | None = None) -> Select[Contribution]:
     """Approved contributions not yet in any digest, oldest approval first. Their themes are
-    sealed (testimony/approved.py): filter by theme with `approved.with_theme`."""
+    sealed (testimony/approved.py): filter by theme with `approved.with_theme`. Wording still
+    waiting for its source's OK is not among them until the period the site states has passed
+    (approved.may_be_published)."""
+    on = (when or now()).date()
     query = (
         select(Contribution)
         .outerjoin(Submission, Contribution.submission_id == Submission.id)
         .where(
             Contribution.digest_id.is_(None),
             Contribution.withdrawn.is_(False),
-            or_(Submission.id.is_(None), Submission.status == Status.APPROVED),
+            approved.may_be_published(on),
         )
         .order_by(Contribution.approved_on, Contribution.id)
         .options(selectinload(Contribution.sealed))
@@ -278,6 +281,32 @@ def _withdrawn_message(withdrawn: Sequence[Contribution]) -> str:
     )
 
 
+def _waiting_message(waiting: Sequence[Contribution]) -> str:
+    ids = ", ".join(f"#{c.public_id}" for c in waiting)
+    return (
+        f"{ids} is waiting for its source's OK to the changed wording, and the period we told them "
+        "about has not passed. Nothing was published or scheduled: remove it from the digest, or "
+        "wait for their answer."
+    )
+
+
+def _no_contribution_waiting_for_source(digest_id: int, on: dt.date) -> ColumnElement[bool]:
+    """True while every contribution in the digest is free to be published as far as its source
+    is concerned: approved as they sent it, accepted by them, or past the stated period."""
+    return ~exists().where(
+        Contribution.digest_id == digest_id,
+        Contribution.submission_id.in_(
+            select(Submission.id).where(
+                Submission.status.not_in([Status.APPROVED, Status.PUBLISHED, Status.WITHDRAWN]),
+                ~and_(
+                    Submission.status == Status.AWAITING_SOURCE,
+                    approved.source_wait_ended(on),
+                ),
+            )
+        ),
+    )
+
+
 def _no_withdrawn_contribution(digest_id: int) -> ColumnElement[bool]:
     """True while no contribution in the digest is withdrawn, or belongs to a withdrawn submission."""
     return ~exists().where(
@@ -310,10 +339,22 @@ def publish(
     ]
     if withdrawn:
         raise DigestChanged(_withdrawn_message(withdrawn))
+    waiting = [
+        c
+        for c in contributions
+        if c.submission_id is not None
+        and statuses.get(c.submission_id) not in (Status.APPROVED, Status.WITHDRAWN)
+        and not (
+            statuses.get(c.submission_id) == Status.AWAITING_SOURCE
+            and approved.wait_ends(c.approved_on) <= when.date()
+        )
+    ]
+    if waiting:
+        raise DigestChanged(_waiting_message(waiting))
     check_publishable(digest)
-    # The statement that publishes checks again that nothing in it is withdrawn, and that the
-    # digest is still the version this transaction made: whatever happened since, it is refused
-    # rather than published half-right.
+    # The statement that publishes checks again that nothing in it is withdrawn or still waiting
+    # for its source's OK, and that the digest is still the version this transaction made:
+    # whatever happened since, it is refused rather than published half-right.
     published = db.session.execute(
         update(Digest)
         .where(
@@ -321,6 +362,7 @@ def publish(
             Digest.version == digest.version,
             Digest.published_at.is_(None),
             _no_withdrawn_contribution(digest.id),
+            _no_contribution_waiting_for_source(digest.id, when.date()),
         )
         .values(published_at=when)
         .execution_options(synchronize_session=False)
@@ -331,7 +373,7 @@ def publish(
     # The one place approved wording becomes plain text (testimony/approved.py).
     for contribution in contributions:
         approved.reveal(contribution)
-    lifecycle.publish(statuses.keys(), when.date())
+    lifecycle.publish(statuses.keys(), when.date(), source_wait_ended=approved.source_wait_ended(when.date()))
     db.session.flush()
     search.index(contributions)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import approved, codenames, erasure, instance_keys, lifecycle, sealing
+from testimony import approved, codenames, erasure, instance_keys, lifecycle, publishing, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -30,6 +31,10 @@ STATUS_TEXT: dict[str, str] = {
     Status.RECEIVED: "Received. A moderator has not read it yet.",
     Status.IN_REVIEW: "A moderator is reading it.",
     Status.WAITING: "A moderator has a question for you. Please read it below.",
+    Status.AWAITING_SOURCE: (
+        "Approved with changes. Please read the wording below: it is what we would publish. "
+        "Accept it, ask for more changes, or withdraw."
+    ),
     Status.APPROVED: "Approved. It will appear in a future digest.",
     Status.PUBLISHED: "Published.",
     Status.DECLINED: "Not published. The reason is below.",
@@ -90,6 +95,17 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
         payload={"redaction": redaction.to_dict(), "in_reply_to": in_reply_to},
         readers=sealing.staff_readers(),
     )
+    # The struck-out text alone, to the submitter too (with the key pair only their codename
+    # derives): when a moderator changes the wording, the status page marks the changes against
+    # it. Never the original: a codename and a copy of the database together must not open the
+    # names the redactor struck (docs/THREAT_MODEL.md).
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.SENT,
+        author=Author.SUBMITTER,
+        payload={"text": redaction.redacted},
+        readers=[*sealing.staff_readers(), sealing.Reader(Recipient.SUBMITTER, derived.keypair.public)],
+    )
     db.session.flush()  # an error up to here means nothing was stored
     try:
         db.session.commit()
@@ -144,6 +160,114 @@ def messages_for_submitter(submission: Submission, derived: codenames.Derived) -
         payload: dict[str, Any] = sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private)
         messages.append(Message(author=blob.author, text=payload["text"], sent_on=day_text(blob.created_on)))
     return messages
+
+
+def sent_wording(submission: Submission, derived: codenames.Derived) -> str | None:
+    """The struck-out text the submitter previewed and sent, opened with their codename's key;
+    None when it was not sealed to them (sent before 2026-12) or is gone."""
+    sent = next((b for b in submission.blobs if b.kind == BlobKind.SENT), None)
+    if sent is None:
+        return None
+    try:
+        payload = sealing.open_blob(sent, Recipient.SUBMITTER, derived.keypair.private)
+    except sealing.NoKeyForReader:
+        return None
+    text: str = payload["text"]
+    return text
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Wording a moderator approved with changes, as the submitter sees it."""
+
+    text: str  # what would be published
+    sent: str | None  # what they sent, when it can be opened for them
+    wait_ends: dt.date  # from this day it may be published without their OK
+
+
+def proposal(submission: Submission, derived: codenames.Derived) -> Proposal | None:
+    """The wording waiting for the submitter's OK, or None if nothing waits for them."""
+    if submission.status != Status.AWAITING_SOURCE:
+        return None
+    contribution = approved.proposal_for(submission)
+    if contribution is None or not approved.is_sealed(contribution):
+        return None
+    return Proposal(
+        text=approved.details(contribution).text,
+        sent=sent_wording(submission, derived),
+        wait_ends=approved.wait_ends(contribution.approved_on),
+    )
+
+
+def wording_to_publish(submission: Submission) -> str | None:
+    """The approved wording an editor may publish, for a submitter whose testimony is approved
+    (as they sent it, or as they accepted it); None otherwise."""
+    if submission.status != Status.APPROVED:
+        return None
+    contribution = approved.proposal_for(submission)
+    if contribution is None or not approved.is_sealed(contribution):
+        return None
+    return approved.details(contribution).text
+
+
+def accept_wording(submission: Submission) -> None:
+    """The submitter accepts the changed wording: it may go into a digest as it stands. Raises
+    lifecycle.StateConflict if it no longer waits for them. The caller commits."""
+    lifecycle.source_decides(submission, lifecycle.Action.ACCEPT)
+
+
+def ask_for_changes(submission: Submission, text: str) -> None:
+    """The submitter asks for more changes: their message goes to the moderators, the item goes
+    back into review and the proposed wording is dropped, all under the row lock, so an editor's
+    publication either committed first (the caller gets StateConflict) or finds it in review.
+    The caller commits."""
+    lifecycle.source_decides(submission, lifecycle.Action.REVISE)
+    approved.drop_proposal(submission)
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.MESSAGE,
+        author=Author.SUBMITTER,
+        payload={"text": text, "asks_changes": True},
+        readers=submitter_and_staff_readers(submission),
+    )
+
+
+def add_more(submission: Submission, redaction: Redaction) -> Status:
+    """ "Send more": a further part of the same testimony, under the same codename. It joins the
+    conversation as a message holding the struck-out text (what the submitter previewed), sealed
+    to the staff and the submitter, and, for the moderators alone, the whole redaction (original,
+    spans, warnings), sealed like the bundle to the staff only. Wording approved but not yet published is dropped, as when
+    they ask for changes: the item goes back into review to take the new part in. Returns the
+    status it had. Raises lifecycle.StateConflict if it can no longer take more (published,
+    declined, withdrawn). The caller commits."""
+    previous = lifecycle.submitter_added(submission)
+    if previous in (Status.AWAITING_SOURCE, Status.APPROVED):
+        approved.drop_proposal(submission)
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.MESSAGE,
+        author=Author.SUBMITTER,
+        payload={"text": redaction.redacted, "addition": True},
+        readers=submitter_and_staff_readers(submission),
+    )
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.ADDITION,
+        author=Author.SUBMITTER,
+        payload={"redaction": redaction.to_dict()},
+        readers=sealing.staff_readers(),
+    )
+    return previous
+
+
+def published_contribution(submission: Submission) -> Contribution | None:
+    """The public contribution a published submission became (None before, or once withdrawn)."""
+    if submission.status != Status.PUBLISHED:
+        return None
+    contribution = approved.proposal_for(submission)
+    if contribution is None or contribution.withdrawn:
+        return None
+    return publishing.find_contribution(contribution.public_id)
 
 
 def submitter_and_staff_readers(submission: Submission) -> list[sealing.Reader]:

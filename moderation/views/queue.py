@@ -29,6 +29,7 @@ TABS: list[tuple[str, str]] = [
     (Status.RECEIVED, "New"),
     (Status.IN_REVIEW, "In review"),
     (Status.WAITING, "Waiting for submitter"),
+    (Status.AWAITING_SOURCE, "Waiting for the source's OK"),
     (Status.APPROVED, "Approved"),
     (Status.PUBLISHED, "Published"),
     (Status.DECLINED, "Declined"),

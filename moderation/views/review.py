@@ -53,6 +53,7 @@ STATUS_NAMES: dict[str, str] = {
     Status.RECEIVED: "new",
     Status.IN_REVIEW: "in review",
     Status.WAITING: "waiting for the submitter",
+    Status.AWAITING_SOURCE: "approved, waiting for the source's OK",
     Status.APPROVED: "approved",
     Status.PUBLISHED: "published",
     Status.DECLINED: "declined",
@@ -442,7 +443,10 @@ def _approve(submission: Submission, version: int) -> str:
     )
     if not state.draft.strip():
         raise _FormProblem("There is no text to approve.")
-    _decide(submission, version, lifecycle.Action.APPROVE)
+    # Issue 15: wording that differs from what the source sent waits for their OK on the status
+    # page, or for SOURCE_APPROVAL_DAYS (testimony/approved.py); unchanged wording is approved.
+    changed = approved.needs_source_ok(state.sent_draft, state.draft)
+    _decide(submission, version, lifecycle.Action.PROPOSE if changed else lifecycle.Action.APPROVE)
     set_tags(submission, state.themes)
     contribution = Contribution(submission_id=submission.id)
     # Still unpublished testimony: wording, themes and what it answers stay sealed until its
@@ -450,6 +454,11 @@ def _approve(submission: Submission, version: int) -> str:
     approved.seal_wording(contribution, state.draft, themes=state.themes, in_reply_to=state.in_reply_to)
     submission.in_reply_to = None  # set only on items stored by older versions
     db.session.add(contribution)
+    if changed:
+        return (
+            "Approved with changes. The source is asked to accept the new wording; an editor can put "
+            f"it in a digest once they do, or after {approved.source_approval_days()} days without an answer."
+        )
     return "Approved. An editor can now put it in a digest."
 
 

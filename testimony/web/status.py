@@ -10,11 +10,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import TooManyRequests
 
-from testimony import codenames, erasure, lifecycle, submissions
+import nlp
+from testimony import codenames, compare, crowd, erasure, highlight, lifecycle, submissions
 from testimony.db import db
 from testimony.models import Status, Submission
 from testimony.text import clean
-from testimony.web import ratelimit
+from testimony.web import ratelimit, submit
 
 bp = Blueprint("status", __name__)
 
@@ -38,6 +39,26 @@ WITHDRAWN_FROM: dict[str, str] = {
     ),
 }
 WITHDRAWN = "Your testimony has been withdrawn. It had not been published."
+# Accepting or asking for changes when the wording no longer waits for the submitter.
+NO_LONGER_WAITING: dict[str, str] = {
+    Status.PUBLISHED: (
+        "The period for your answer had passed and the wording has now been published as shown. "
+        "You can still withdraw it below, which takes it down."
+    ),
+    Status.WITHDRAWN: "This testimony was withdrawn, so there is nothing left to accept or change.",
+    Status.APPROVED: "You have already accepted this wording.",
+}
+MORE_TOO_LATE: dict[str, str] = {
+    Status.PUBLISHED: (
+        "Your testimony has been published, so a new part cannot join it. You can respond to it "
+        "instead (a response is new testimony, with a codename of its own)."
+    ),
+    Status.DECLINED: "Your testimony was not published, so it cannot take more. You can send new testimony.",
+    Status.WITHDRAWN: "This testimony was withdrawn, so it cannot take more.",
+}
+NO_LONGER_WAITING_OTHER = (
+    "Nothing is waiting for your answer now: the moderators have the text again. Check the messages below."
+)
 
 
 def _status_limit() -> str:
@@ -62,13 +83,22 @@ def post() -> tuple[str, int] | str:
         return render_template("status/form.html", error="Please enter your codename."), 400
     submission, derived = submissions.find(codename)
     if submission is None:
-        return render_template("status/form.html", error=NOT_FOUND), 404
+        # What was typed stays in the box (this page is never stored: Cache-Control no-store).
+        return render_template("status/form.html", error=NOT_FOUND, typed=codename), 404
 
     action = request.form.get("action", "view")
     notice, error = None, None
     try:
         if action == "reply":
             notice, error = _reply(submission)
+        elif action == "accept":
+            notice, error = _accept(submission)
+        elif action == "changes":
+            notice, error = _ask_for_changes(submission)
+        elif action == "more":
+            notice, error = _send_more(submission)
+            if notice is None and error is None:  # a preview: nothing written
+                return _page(submission, derived, codename, notice=None, error=None, more_preview=True)
         elif action == "withdraw":
             notice, error = _withdraw(submission)
         db.session.commit()
@@ -79,7 +109,12 @@ def post() -> tuple[str, int] | str:
         if conflict.status is None:  # removed by retention a moment ago
             return render_template("status/form.html", error=NOT_FOUND), 404
         db.session.refresh(submission)
-        error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
+        if action == "more":
+            error = MORE_TOO_LATE.get(submission.status, REPLY_TOO_LATE)
+        elif action in ("accept", "changes"):
+            error = NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
+        else:
+            error = REPLY_TOO_LATE if action == "reply" else "This testimony was already withdrawn."
     return _page(submission, derived, codename, notice=notice, error=error), 400 if error else 200
 
 
@@ -93,6 +128,64 @@ def _reply(submission: Submission) -> tuple[str | None, str | None]:
         return None, f"Replies can be up to {MAX_REPLY_CHARS:,} characters; yours has {len(text):,}."
     submissions.add_submitter_reply(submission, text)
     return "Your reply was sent. A moderator will read it.", None
+
+
+def _accept(submission: Submission) -> tuple[str | None, str | None]:
+    if submission.status != Status.AWAITING_SOURCE:
+        return None, NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
+    submissions.accept_wording(submission)
+    return (
+        "Thank you. You accepted the wording: an editor can now put it in a digest, exactly as shown.",
+        None,
+    )
+
+
+def _ask_for_changes(submission: Submission) -> tuple[str | None, str | None]:
+    if submission.status != Status.AWAITING_SOURCE:
+        return None, NO_LONGER_WAITING.get(submission.status, NO_LONGER_WAITING_OTHER)
+    text = clean(request.form.get("changes", ""))
+    if not text:
+        return None, "Say what you would like changed, then press Ask for these changes."
+    if len(text) > MAX_REPLY_CHARS:
+        return None, f"Your message can be up to {MAX_REPLY_CHARS:,} characters; yours has {len(text):,}."
+    submissions.ask_for_changes(submission, text)
+    return (
+        "Your request was sent. The wording will not be published: it goes back to the moderators, "
+        "who will change it or ask you about it. Check back here.",
+        None,
+    )
+
+
+def _more_text() -> str:
+    return clean(request.form.get("more", ""))
+
+
+def _send_more(submission: Submission) -> tuple[str | None, str | None]:
+    """ "Send more": preview (nothing written; returns (None, None)) or send a further part."""
+    text = _more_text()
+    if submission.status not in lifecycle.SUBMITTER_MAY_ADD:
+        return None, MORE_TOO_LATE.get(submission.status, REPLY_TOO_LATE)
+    if not text:
+        return None, "There is no text yet. Write what you want to add, then preview or send it."
+    limit = current_app.config["MAX_TESTIMONY_CHARS"]
+    if len(text) > limit:
+        return (
+            None,
+            f"This part has {len(text):,} characters; the limit is {limit:,}. Please send it in parts.",
+        )
+    if "send" not in request.form:
+        return None, None
+    previous = submissions.add_more(submission, nlp.redact(text, keep_extra=submit.keep_terms()))
+    if previous in (Status.AWAITING_SOURCE, Status.APPROVED):
+        return (
+            "Thank you: the new part was added to your testimony. It had been approved, so it goes back to "
+            "the moderators to take the new part in; nothing is published until they have.",
+            None,
+        )
+    return (
+        "Thank you: the new part was added to your testimony. The moderators will read it with the rest.",
+        None,
+    )
 
 
 def _withdraw(submission: Submission) -> tuple[str | None, str | None]:
@@ -111,17 +204,34 @@ def _page(
     *,
     notice: str | None,
     error: str | None,
+    more_preview: bool = False,
 ) -> str:
+    proposal = submissions.proposal(submission, derived)
+    more = _more_text() if (error or more_preview) else ""
+    preview = nlp.redact(more, keep_extra=submit.keep_terms()) if more_preview and more else None
+    marked = compare.changes(proposal.sent, proposal.text) if proposal and proposal.sent is not None else None
     return render_template(
         "status/page.html",
         submission=submission,
         status_text=submissions.status_text(submission.status),
         messages=submissions.messages_for_submitter(submission, derived),
         codename=codename,
+        proposal=proposal,
+        marked=marked,
+        changed_places=compare.count(marked) if marked else 0,
+        published=submissions.published_contribution(submission),
+        to_publish=submissions.wording_to_publish(submission),
         reply=clean(request.form.get("reply", "")) if error else "",
+        changes=clean(request.form.get("changes", "")) if error else "",
         notice=notice,
         error=error,
         can_reply=submission.status not in (Status.WITHDRAWN,),
+        can_add=submission.status in lifecycle.SUBMITTER_MAY_ADD,
+        more=more,
+        more_preview=preview,
+        more_segments=highlight.marked(preview) if preview else [],
+        numbered_more=highlight.numbered_warnings(preview) if preview else [],
+        more_crowd=crowd.estimate(preview.redacted) if preview else None,
         max_reply=MAX_REPLY_CHARS,
     )
 

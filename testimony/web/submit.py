@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 import nlp
-from testimony import highlight, publishing, send_tokens, submissions
+from testimony import codename_check, crowd, highlight, publishing, send_tokens, submissions
 from testimony.db import db
 from testimony.models import Contribution, KeepTerm
 from testimony.text import clean
@@ -62,7 +62,7 @@ def _sending() -> bool:
     return not _not_sending()
 
 
-def _keep_terms() -> list[str]:
+def keep_terms() -> list[str]:
     """Admin-maintained additions to the redactor's built-in keep list."""
     return list(db.session.scalars(select(KeepTerm.term)))
 
@@ -124,14 +124,17 @@ def post() -> tuple[str, int] | str:
             return _form_again(body, EXPIRED, 400)
         if send_tokens.is_spent(nonce):
             return _already_sent(body)
-    redaction = nlp.redact(body, keep_extra=_keep_terms())
+    redaction = nlp.redact(body, keep_extra=keep_terms())
     reply_to = _reply_target()
     if nonce is None:  # a preview
         return render_template(
             "submit/form.html",
             body=body,
             redaction=redaction,
-            segments=segments(redaction),
+            pieces=highlight.marked(redaction),
+            numbered=highlight.numbered_warnings(redaction),
+            # Read from the struck-out text: what would be published, not what was typed.
+            crowd=crowd.estimate(redaction.redacted),
             reply_to=reply_to,
             send_token=_page_token(),
         )
@@ -140,7 +143,7 @@ def post() -> tuple[str, int] | str:
 
 def _send(
     body: str, redaction: nlp.Redaction, reply_to: Contribution | None, nonce: bytes
-) -> tuple[str, int] | str:
+) -> tuple[str, int]:
     try:
         # In the same transaction as the submission: both are stored or neither is, and of two
         # sends racing with one token only one can commit.
@@ -163,7 +166,44 @@ def _send(
         db.session.rollback()
         current_app.logger.error("could not store a submission (database error)")
         return _form_again(body, NOT_STORED, 503)
-    return render_template("submit/sent.html", codename=codename)
+    return _codename_page(codename)
+
+
+def _codename_page(
+    codename: str,
+    *,
+    positions: tuple[int, int] | None = None,
+    error: str | None = None,
+    code: int = 200,
+) -> tuple[str, int]:
+    token, check = codename_check.issue(codename, positions=positions)
+    page = render_template(
+        "submit/sent.html",
+        codename=codename,
+        words=codename.split(" "),
+        check=check,
+        check_token=token,
+        error=error,
+    )
+    return page, code
+
+
+@bp.post("/submit/check")
+def check_written_down() -> tuple[str, int]:
+    """The codename page's "check you wrote it down" step: two words typed back."""
+    check = codename_check.open_token(request.form.get("check_token"))
+    if check is None:
+        return render_template("submit/checked.html", expired=True), 400
+    typed = {p: request.form.get(f"word_{p}", "")[:100] for p in check.positions}
+    wrong = codename_check.wrong_positions(check, typed)
+    if wrong:
+        named = " and ".join(f"word {p}" for p in wrong)
+        error = (
+            f"What you typed for {named} does not match. Look at your codename again below and "
+            "correct what you wrote down, then check again."
+        )
+        return _codename_page(check.codename, positions=check.positions, error=error, code=400)
+    return render_template("submit/checked.html", expired=False), 200
 
 
 def _already_sent(body: str) -> tuple[str, int]:
@@ -214,10 +254,4 @@ def _too_many(_error: TooManyRequests) -> tuple[str, int]:
         body,
         "Many people are sending at the moment, or many requests came from your connection. Nothing was sent and your text is still here: please wait a few minutes and try again.",
         429,
-    )
-
-
-def segments(redaction: nlp.Redaction) -> list[highlight.Segment]:
-    return highlight.split(
-        redaction.text, ((s.start, s.end, s.label, s.replacement) for s in redaction.spans)
     )

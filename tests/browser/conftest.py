@@ -40,7 +40,8 @@ HERE = Path(__file__).resolve().parent
 # its first login (Site.log_in), so each flow logs in before it sends what it will read.
 # "moderator" is enrolled by the moderator flow itself; "helper" asks the submitter's question;
 # "approver" approves for the editor and reader flows; "striker" works the review desk
-# (tests/browser/test_desk_flow.py); "editor" composes digests; "admin" comes
+# (tests/browser/test_desk_flow.py); "reviser" changes a source's wording; "editor" composes
+# digests; "admin" comes
 # from `flask init`. (One account per flow: a TOTP code works once, so a second login within
 # the same 30 seconds has to wait for the next code.)
 ACCOUNTS = {
@@ -49,6 +50,8 @@ ACCOUNTS = {
     "approver": "moderator",
     "striker": "moderator",
     "editor": "editor",
+    # Changes a source's wording, for the source-control flow (test_source_control.py).
+    "reviser": "moderator",
 }
 
 

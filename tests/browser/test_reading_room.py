@@ -244,7 +244,7 @@ def test_reader_responds_to_a_contribution(site: Site) -> None:
     page.keyboard.type(RESPONSE)
     enter(page, "button[name=preview]")
     site.check(page, "respond-preview")
-    enter(page, "button[name=send]")
+    enter(page, "#preview button[name=send]")  # "Send this version", after the warnings (issue 15)
     assert page.locator("p.codename code").is_visible()
     site.check(page, "respond-sent")
 

@@ -69,8 +69,8 @@ def test_submitter_with_javascript_off(site: Site) -> None:
     assert kinds and all(re.fullmatch(r"\[[a-z ]+( \d+)?\]", k) for k in kinds), kinds
     site.check(page, "preview")
 
-    # Send: the codename is shown once.
-    tab_to(page, "button[name=send]")
+    # Send this version, after the warnings (issue 15): the codename is shown once.
+    tab_to(page, "#preview button[name=send]")
     press_enter_and_wait(page)
     codename = page.locator("p.codename code").inner_text().strip()
     assert re.fullmatch(r"[a-z]+( [a-z]+){6}", codename), codename

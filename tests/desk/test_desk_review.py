@@ -75,10 +75,17 @@ def test_restore_strike_edit_and_approve(app: Flask, client: FlaskClient) -> Non
         # Themes too are sealed until publication (testimony/approved.py).
         assert contribution.themes == []
         assert [t.slug for t in approved.themes_of(contribution)] == ["workload"]
-        assert db.session.get(Submission, contribution.submission_id).status == Status.APPROVED
+        # The wording differs from what the source sent: it waits for their OK (issue 15).
+        assert db.session.get(Submission, contribution.submission_id).status == Status.AWAITING_SOURCE
         actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.item == item.public_id)))
-    assert actions == ["claim", "redaction_changed", "redaction_changed", "draft_edited", "approve"]
-    assert "Approved" in status_post(app.test_client(), codename)[1]
+    assert actions == [
+        "claim",
+        "redaction_changed",
+        "redaction_changed",
+        "draft_edited",
+        "approve_with_changes",
+    ]
+    assert "Approved with changes" in status_post(app.test_client(), codename)[1]
 
 
 def test_decline_reason_reaches_the_submitter(app: Flask, client: FlaskClient) -> None:

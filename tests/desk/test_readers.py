@@ -77,6 +77,8 @@ def test_data_keys_go_to_reviewers_and_the_recovery_key_never_to_editors(
         (Recipient.MODERATOR, account_id(app, "boss")),
         (Recipient.MODERATOR, account_id(app, "mo")),
         (Recipient.RECOVERY, None),
+        # The submitter's own key, so the status page can mark changes against what was sent.
+        (Recipient.SUBMITTER, None),
     }
     assert keys_of(app, "ed") == 0
     # The editor's password and a copy of the database: the private key opens, and has nothing to open.

@@ -605,3 +605,79 @@ def test_a_scheduled_digest_is_not_published_with_a_withdrawn_contribution(
     published_, _rows = digest_state(app, digest_id)
     assert not published_
     assert_nothing_live_for_withdrawn(app)
+
+
+# ---- (d) the source's answer to changed wording against publication (issue 15) ----------------
+
+
+def changed_on_desk(app: Flask, moderator: FlaskClient, body: str) -> tuple[str, int, str]:
+    """A submission approved with changed wording: (codename, submission id, contribution id)."""
+    codename, public_id, submission_id, fields = sent_and_opened(app, moderator, body)
+    page = moderator.post(
+        f"/desk/item/{public_id}/wording", data={**fields, "draft": "Nights are run by one person."}
+    )
+    assert page.status_code == 302
+    assert approve(moderator, public_id, opened(moderator, public_id))[0] == 302
+    ((contribution, *_),) = raw_contributions(app, submission_id)
+    final = row(app, submission_id)
+    assert final is not None and final.status == Status.AWAITING_SOURCE
+    return codename, submission_id, contribution
+
+
+def test_the_source_asking_for_changes_while_a_digest_publishes_refuses_publication(
+    app: Flask, desk: tuple[FlaskClient, FlaskClient, FlaskClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moderator, editor, _ = desk
+    app.config["SOURCE_APPROVAL_DAYS"] = 0  # the period has passed: editors may take it
+    codename, submission_id, waiting = changed_on_desk(app, moderator, TEXT)
+    _, _, kept = approved_on_desk(app, moderator, OTHER)
+    digest_id = new_digest(app, editor, "Nights", [waiting, kept])
+    seen = publish_form(edit_page(editor, digest_id))
+    answers: dict[str, tuple[int, str]] = {}
+    armed = once(
+        monkeypatch,
+        desk_digests,
+        "_digest",
+        lambda: answers.__setitem__(
+            "source", status_post(app.test_client(), codename, action="changes", changes="Not yet, please.")
+        ),
+    )
+    armed[0] = True
+    code, page = publish(editor, digest_id, seen)
+    assert "source" in answers, "the hook did not run"
+    s_code, s_page = answers["source"]
+    assert s_code == 200 and "Your request was sent" in s_page
+    # The editor is told, and nothing of the digest was published.
+    published, rows = digest_state(app, digest_id)
+    assert not published and code == 409, code
+    assert f"#{waiting}" in page and "Nothing was published" in page
+    assert {r[0]: r[1:] for r in rows}[waiting] == (True, "", False)  # emptied, nothing sealed
+    final = row(app, submission_id)
+    assert final is not None and final.status == Status.IN_REVIEW
+    assert_published_digests_hold_no_sealed_text(app)
+
+
+def test_the_source_answering_after_publication_is_told_it_was_published(
+    app: Flask, desk: tuple[FlaskClient, FlaskClient, FlaskClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moderator, editor, _ = desk
+    app.config["SOURCE_APPROVAL_DAYS"] = 0
+    codename, submission_id, waiting = changed_on_desk(app, moderator, TEXT)
+    digest_id = new_digest(app, editor, "Nights", [waiting])
+    answers: dict[str, tuple[int, str]] = {}
+    # The source's answer reads the item just before the publication commits, then must lose to it
+    # (on SQLite the write lock, on PostgreSQL the row lock, orders them).
+    armed = once(
+        monkeypatch,
+        submissions,
+        "find",
+        lambda: answers.__setitem__(
+            "editor", publish(editor, digest_id, publish_form(edit_page(editor, digest_id)))
+        ),
+    )
+    armed[0] = True
+    code, page = status_post(app.test_client(), codename, action="accept")
+    assert answers["editor"][0] == 302
+    assert code == 400 and "has now been published" in page
+    final = row(app, submission_id)
+    assert final is not None and final.status == Status.PUBLISHED

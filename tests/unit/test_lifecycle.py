@@ -120,7 +120,12 @@ def test_withdrawn_is_final_and_every_transition_is_in_the_table() -> None:
     sources = {status for move in lifecycle.TRANSITIONS.values() for status in move.allowed_from}
     assert Status.WITHDRAWN not in sources  # nothing follows a withdrawal
     assert all(status in lifecycle.TRANSITIONS[lifecycle.Action.WITHDRAW].allowed_from for status in sources)
-    assert lifecycle.TRANSITIONS[lifecycle.Action.PUBLISH].allowed_from == {Status.APPROVED}
+    # Wording waiting for its source's OK is published only once the stated period has passed
+    # (lifecycle.publish's condition; tests/unit/test_source_approval.py).
+    assert lifecycle.TRANSITIONS[lifecycle.Action.PUBLISH].allowed_from == {
+        Status.APPROVED,
+        Status.AWAITING_SOURCE,
+    }
     assert lifecycle.CLOSED <= lifecycle.FINAL
     assert lifecycle.EDITABLE == lifecycle.OPEN
 

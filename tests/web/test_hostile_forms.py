@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from testimony import crypto, publishing, sealing, submissions
+from testimony import codename_check, crypto, publishing, sealing, submissions
 from testimony.db import db
 from testimony.models import BlobKind, Recipient, SealedBlob, Status, Submission, WrappedKey, utcnow
 from testimony.text import clean
@@ -73,8 +73,10 @@ def bundle_text(app: Flask, submission_id: int) -> str:
 
 
 def expected_keys(app: Flask) -> int:
+    """Every staff reader's, and the submitter's own (issue 15: the status page opens the bundle
+    to mark a moderator's changes against what was sent)."""
     with app.app_context():
-        return len(sealing.staff_readers())
+        return len(sealing.staff_readers()) + 1
 
 
 def assert_stored_exactly_when_shown(
@@ -123,7 +125,7 @@ def fresh_fields(
 
 def test_the_public_posts_are_the_ones_tested_here(app: Flask) -> None:
     # If a public POST is added, add it to the matrix below.
-    assert public_posts(app) == ["/status", "/submit"]
+    assert public_posts(app) == ["/status", "/submit", "/submit/check"]
 
 
 # ---- CSRF ------------------------------------------------------------------------------------
@@ -167,6 +169,27 @@ def test_csrf_matrix_refuses_clearly_and_stores_nothing(app: Flask, path: str) -
             # Someone may have written for an hour: the text comes back with a fresh form.
             assert "Our office has had no duty manager for a month." in page, name
             assert 'name="csrf_token"' in page
+
+
+def test_csrf_matrix_refuses_the_codename_check(app: Flask) -> None:
+    """The codename page's check (issue 15) stores nothing, but says whether words match a
+    codename: it is refused without the session's own token like every other form."""
+    codename = "apple banana cherry dog egg fig grape"
+    with app.test_request_context():
+        token, check = codename_check.issue(codename)
+    right = {f"word_{p}": check.word(p) for p in check.positions}
+    for name, client, token_fields, headers in _csrf_cases(app, "/submit"):
+        response = client.post(
+            "/submit/check", data={"check_token": token, **right, **token_fields}, headers=headers
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, (name, response.status_code)
+        assert "written down correctly" not in page and codename not in page, name
+    client = app.test_client()
+    response = client.post(
+        "/submit/check", data={"csrf_token": fresh_token(client), "check_token": token, **right}
+    )
+    assert response.status_code == 200 and "written down correctly" in response.get_data(as_text=True)
 
 
 def test_a_replayed_send_stores_one_complete_submission(app: Flask) -> None:

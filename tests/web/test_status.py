@@ -1,10 +1,13 @@
 """Coming back with a codename: status, messages, replies, withdrawal."""
 
+import json
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+import nlp
 from moderation import accounts
 from testimony import codenames, crypto, sealing, submissions
 from testimony.db import db
@@ -119,3 +122,26 @@ def test_moderator_key_decrypts_the_bundle_and_a_wrong_key_does_not(app: Flask, 
             sealing.open_blob(blob, Recipient.MODERATOR, recovery, moderator_id)
         with pytest.raises(accounts.crypto.DecryptionFailed):
             accounts.unlock_private_key(moderator, "the wrong password entirely")
+
+
+def test_a_codename_and_the_database_never_open_the_original(app: Flask, client: FlaskClient) -> None:
+    """Someone holding a codename and a copy of the database opens what the source could read on
+    the status page, and nothing the redactor struck: not in the first part, not in a later one."""
+    codename = send_and_get_codename(client, "My manager Rosalind Pettifer-Quaye moved my cases again.")
+    with app.app_context():
+        submission = db.session.scalar(select(Submission))
+        assert submission is not None
+        submissions.add_more(submission, nlp.redact("Then Tobias Wendlebury on nights took the rest."))
+        db.session.commit()
+        derived = codenames.derive(codename, submissions.codename_settings())
+        opened = []
+        for blob in db.session.scalar(select(Submission)).blobs:
+            try:
+                opened.append(
+                    json.dumps(sealing.open_blob(blob, Recipient.SUBMITTER, derived.keypair.private))
+                )
+            except sealing.NoKeyForReader:
+                continue
+        assert opened, "the submitter can open their struck-out text"
+        for name in ("Pettifer", "Rosalind", "Wendlebury", "Tobias"):
+            assert not any(name in text for text in opened), name

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from testimony.db import db
-from testimony.models import SealedBlob, Submission, WrappedKey
+from testimony.models import BlobKind, Recipient, SealedBlob, Submission, WrappedKey
 from tests.support.helpers import CODENAME, csrf_token, submit
 
 TEXT = (
@@ -47,10 +47,20 @@ def test_send_stores_sealed_and_shows_codename_once(app: Flask, client: FlaskCli
     assert match and len(match.group(1).split()) == 7
     with app.app_context():
         assert count(Submission) == 1
-        blob = db.session.scalar(select(SealedBlob))
-        assert blob is not None and b"caseloads" not in blob.ciphertext
-        # Sealed to the recovery key (no moderators exist yet).
-        assert count(WrappedKey) == 1
+        blobs = {b.kind: b for b in db.session.scalars(select(SealedBlob))}
+        assert set(blobs) == {BlobKind.BUNDLE, BlobKind.SENT}
+        assert all(b"caseloads" not in b.ciphertext for b in blobs.values())
+
+        # The bundle (the original) to the recovery key alone (no moderators exist yet); the
+        # struck-out text to the submitter's own key too, so the status page can mark a
+        # moderator's changes against what they sent (issue 15).
+        def readers(blob: SealedBlob) -> list[str]:
+            return sorted(
+                db.session.scalars(select(WrappedKey.recipient).where(WrappedKey.blob_id == blob.id))
+            )
+
+        assert readers(blobs[BlobKind.BUNDLE]) == [Recipient.RECOVERY]
+        assert readers(blobs[BlobKind.SENT]) == [Recipient.RECOVERY, Recipient.SUBMITTER]
     # The codename appears on no other page.
     assert match.group(1) not in client.get("/status").get_data(as_text=True)
 
