@@ -422,7 +422,8 @@ def generate_password() -> str:
 class QueueItem:
     """One demo item: what the source sent, and what happened on the desk. `steps` are done in
     order: ("edit", wording) saves a draft, ("note", text), ("ask", question), ("reply", text)
-    from the source, ("approve", themes), ("decline", reason), ("withdraw",)."""
+    from the source, ("approve", themes), ("propose", themes) (approved with changes, waiting for
+    the source's OK), ("decline", reason), ("withdraw",)."""
 
     text: str
     days_ago: int
@@ -479,6 +480,19 @@ QUEUE: list[QueueItem] = [
         steps=(
             ("ask", "Could you say whether the review has finished? We will not publish the outcome."),
             ("reply", "It finished last month. I would rather the outcome was not mentioned at all."),
+        ),
+    ),
+    QueueItem(
+        "Our office heating has been broken since October and we are told to wear coats to "
+        "supervision. Two colleagues have gone off sick this month.",
+        days_ago=9,
+        steps=(
+            (
+                "edit",
+                "The office heating has been broken for weeks and staff are told to wear coats to "
+                "supervision. Colleagues have gone off sick.",
+            ),
+            ("propose", "management", "wellbeing"),
         ),
     ),
     QueueItem(
@@ -593,10 +607,12 @@ def _do(submission: Submission, step: tuple[str, ...], moderator: Moderator, key
             moderator_id=moderator.id,
             to_submitter=True,
         )
-    elif kind == "approve":
+    elif kind in ("approve", "propose"):
+        # "propose": approved with changes, waiting for the source's OK (issue 15).
         state = item_state.load(submission, moderator.id, key)
         themes = list(args)
-        lifecycle.decide(submission, lifecycle.Action.APPROVE, seen_version=submission.version, **who)
+        action = lifecycle.Action.PROPOSE if kind == "propose" else lifecycle.Action.APPROVE
+        lifecycle.decide(submission, action, seen_version=submission.version, **who)
         set_tags(submission, themes)
         contribution = Contribution(submission_id=submission.id)
         approved.seal_wording(contribution, state.draft, themes=themes, in_reply_to=state.in_reply_to)

@@ -61,7 +61,7 @@ def grant(user_id: int) -> Any:
     )
     db.session.commit()
     flash(
-        f"{target.name} can now read {granted} more sealed items."
+        f"{target.name} can now read {granted} more sealed pieces (testimony, drafts and messages)."
         + (f" {skipped} could not be opened with your key." if skipped else "")
     )
     return redirect(url_for("desk_admin.accounts"))
@@ -124,7 +124,7 @@ def _role_message(name: str, change: grants.RoleChange) -> str:
             'older items" after their first login.'
         )
     if change.granted or change.skipped:
-        return f"{said} They can now read {change.granted} sealed items you can read." + (
+        return f"{said} They can now read {change.granted} sealed pieces you can read." + (
             f" {change.skipped} could not be opened with your key." if change.skipped else ""
         )
     return said

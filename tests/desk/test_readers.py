@@ -19,7 +19,7 @@ from testimony.db import db
 from testimony.models import Moderator, Recipient, WrappedKey
 from tests.conftest import base_config
 from tests.support.desk import NEW_PASSWORD, login_as
-from tests.support.helpers import send_and_get_codename, token_in
+from tests.support.helpers import BLOBS_PER_SEND, send_and_get_codename, token_in
 
 TEXT = "The rota on C wing has left one officer alone at night for a month now."
 BEFORE = "b7d2e4f81c3a"  # the schema before this change
@@ -98,8 +98,9 @@ def test_demoting_to_editor_deletes_the_keys_and_promoting_back_grants_them(
     send_and_get_codename(app.test_client(), "Sent while mo was an editor: not for them.")
     assert keys_of(app, "mo") == 0
     page = change_role(desk, mo, "moderator")
-    assert "can now read 2 sealed items" in page
-    assert keys_of(app, "mo") == keys_of(app, "boss") == 2
+    # Two testimonies, two sealed pieces each (the bundle, and the struck-out text).
+    assert f"can now read {2 * BLOBS_PER_SEND} sealed pieces" in page
+    assert keys_of(app, "mo") == keys_of(app, "boss") == 2 * BLOBS_PER_SEND
     with app.app_context():
         actions = db.session.execute(
             text("SELECT action, detail FROM audit_events WHERE action = 'role_changed'")
@@ -109,9 +110,9 @@ def test_demoting_to_editor_deletes_the_keys_and_promoting_back_grants_them(
 
 def test_promoting_an_editor_grants_what_the_admin_can_read(app: Flask, desk: FlaskClient) -> None:
     change_role(desk, account_id(app, "ed"), "moderator")
-    assert keys_of(app, "ed") == keys_of(app, "boss") == 1
+    assert keys_of(app, "ed") == keys_of(app, "boss") == BLOBS_PER_SEND
     send_and_get_codename(app.test_client(), "Sent after the promotion: sealed to them directly.")
-    assert keys_of(app, "ed") == 2
+    assert keys_of(app, "ed") == 2 * BLOBS_PER_SEND
 
 
 def test_grants_refuse_editors(app: Flask, desk: FlaskClient) -> None:
@@ -131,7 +132,7 @@ def test_grants_refuse_editors(app: Flask, desk: FlaskClient) -> None:
 def test_an_admin_cannot_change_their_own_role(app: Flask, desk: FlaskClient) -> None:
     page = change_role(desk, account_id(app, "boss"), "editor")
     assert "cannot change your own role" in page
-    assert keys_of(app, "boss") == 1
+    assert keys_of(app, "boss") == BLOBS_PER_SEND
 
 
 def test_deactivating_deletes_the_keys(app: Flask, desk: FlaskClient) -> None:

@@ -6,6 +6,9 @@ import re
 
 from flask.testing import FlaskClient
 
+# What one send stores: the bundle (the original, for staff alone) and the struck-out text the
+# submitter can open too (testimony/submissions.py: store).
+BLOBS_PER_SEND = 2
 CODENAME = re.compile(r'<p class="codename"[^>]*><code>([a-z ]+)</code>')
 
 

@@ -84,7 +84,7 @@ def test_export_writes_every_piece_privately_and_is_audited(
     record = json.loads((folder / "submission.json").read_text())
     assert record["public_id"] == worked_on["kept"] and record["status"] == "in_review"
     # Kind by kind (the order of BlobKind), each in the order it was written.
-    assert [p["kind"] for p in record["pieces"]] == ["bundle", "draft", "message", "message", "note"]
+    assert [p["kind"] for p in record["pieces"]] == ["bundle", "draft", "message", "message", "note", "sent"]
     index = json.loads((out / "index.json").read_text())
     assert [entry["public_id"] for entry in index] == [worked_on["kept"]]
     assert GONE not in "".join(p.read_text() for p in folder.iterdir())
@@ -154,13 +154,13 @@ def test_grant_gives_the_desk_back_to_a_new_moderator(
 
     result = runner.invoke(args=["recovery", "grant", "newcomer"], input=recovery_key(app) + "\n")
     assert result.exit_code == 0, result.output
-    assert "newcomer can now open 1 more sealed pieces" in result.output
+    assert "newcomer can now open 2 more sealed pieces" in result.output
     assert audit_actions(app)[-1] == "recovery_grant"
     page = newcomer.get(f"/desk/item/{public_id}")
     assert page.status_code == 200 and KEPT in page.get_data(as_text=True)
 
     again = runner.invoke(args=["recovery", "grant", "newcomer"], input=recovery_key(app) + "\n")
-    assert again.exit_code == 0 and "0 more sealed pieces (1 were open to them already)" in again.output
+    assert again.exit_code == 0 and "0 more sealed pieces (2 were open to them already)" in again.output
 
 
 def test_grant_with_a_wrong_key_or_name_changes_nothing(

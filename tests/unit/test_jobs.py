@@ -38,8 +38,9 @@ def test_declined_items_go_only_after_the_retention_period(app: Flask, client: F
     set_state(app, Status.DECLINED, 29)
     with app.app_context():
         assert jobs.run_once().closed_submissions == 0
-    # One bundle, its key wrapped to the recovery key and to the submitter (issue 15).
-    assert counts(app) == (1, 1, 2)
+    # The bundle, its key wrapped to the recovery key; the struck-out text, to the recovery key
+    # and to the submitter (issue 15).
+    assert counts(app) == (1, 2, 3)
     set_state(app, Status.DECLINED, 31)
     with app.app_context():
         assert jobs.run_once().closed_submissions == 1
@@ -66,7 +67,7 @@ def test_published_originals_go_but_the_contribution_stays(app: Flask, client: F
     set_state(app, Status.PUBLISHED, 91)
     with app.app_context():
         report = jobs.run_once()
-        assert report.published_originals == 1
+        assert report.published_originals == 2  # the bundle, and the struck-out text sent
         assert db.session.scalar(select(func.count()).select_from(Contribution)) == 1
     assert counts(app) == (1, 0, 0)
 

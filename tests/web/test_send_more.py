@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from testimony.db import db
 from testimony.models import Contribution, SealedBlob, Status, Submission
 from tests.support.desk import act, login_as
-from tests.support.helpers import csrf_token, send_and_get_codename, status_post
+from tests.support.helpers import BLOBS_PER_SEND, csrf_token, send_and_get_codename, status_post
 
 FIRST = "The night rota has one officer on each landing."
 MORE = "Since I wrote, Sarah Collins from the Leeds office has been moved to days."
@@ -29,7 +29,7 @@ def test_send_more_previews_then_adds_to_the_same_testimony(app: Flask, client: 
     assert "<del>Sarah Collins</del>" in preview  # struck, as on the submit page
     assert MORE in page.split('id="more-body"')[1]  # kept in the box
     with app.app_context():
-        assert _count(SealedBlob) == 1  # a preview stores nothing
+        assert _count(SealedBlob) == BLOBS_PER_SEND  # a preview stores nothing
     code, page = status_post(client, codename, action="more", more=MORE, send="1")
     assert code == 200 and "the new part was added to your testimony" in page
     with app.app_context():

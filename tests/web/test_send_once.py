@@ -22,7 +22,7 @@ from testimony import codenames, send_tokens, submissions
 from testimony.db import db
 from testimony.jobs import run_once
 from testimony.models import SealedBlob, Submission, UsedSendToken, today, utcnow
-from tests.support.helpers import CODENAME, form_tokens, tokens_in
+from tests.support.helpers import BLOBS_PER_SEND, CODENAME, form_tokens, tokens_in
 
 BODY = "The night rota at our office has had one name on it for three weeks."
 
@@ -55,7 +55,7 @@ def test_resending_the_codename_page_stores_nothing_and_says_already_sent(
     fields = form_tokens(client)
     code, page = post(client, fields)
     assert code == 200 and CODENAME.search(page)
-    assert counts(app) == (1, 1, 1)
+    assert counts(app) == (1, BLOBS_PER_SEND, 1)
     # The browser's Resend posts exactly the same form again.
     code, page = post(client, fields)
     assert code == 409
@@ -64,10 +64,10 @@ def test_resending_the_codename_page_stores_nothing_and_says_already_sent(
     assert "shown once" in page
     assert BODY in page  # the text is given back, in a form with a new token
     assert tokens_in(page)["send_token"] != fields["send_token"]
-    assert counts(app) == (1, 1, 1)
+    assert counts(app) == (1, BLOBS_PER_SEND, 1)
     # A third time, and with the text changed: still one.
     code, _page = post(client, fields, body="Something else entirely.")
-    assert code == 409 and counts(app) == (1, 1, 1)
+    assert code == 409 and counts(app) == (1, BLOBS_PER_SEND, 1)
 
 
 def test_back_from_the_codename_page_and_send_again_is_still_one(app: Flask, client: FlaskClient) -> None:
@@ -82,12 +82,12 @@ def test_back_from_the_codename_page_and_send_again_is_still_one(app: Flask, cli
     code, preview_again = post(client, fields, "preview")
     assert code == 200
     assert post(client, tokens_in(preview_again))[0] == 409
-    assert counts(app) == (1, 1, 1)
+    assert counts(app) == (1, BLOBS_PER_SEND, 1)
     # The page that says "already sent" carries a new token: something new can still be sent.
     _code, page = post(client, tokens_in(preview_again))
     code, sent = post(client, tokens_in(page), body="A second, different testimony.")
     assert code == 200 and CODENAME.search(sent)
-    assert counts(app) == (2, 2, 2)
+    assert counts(app) == (2, 2 * BLOBS_PER_SEND, 2)
 
 
 def test_a_send_without_a_good_token_stores_nothing_and_keeps_the_text(
@@ -175,7 +175,7 @@ def test_a_store_that_fails_leaves_the_token_unspent(
     assert counts(app) == (0, 0, 0)
     code, page = post(client, fields)
     assert code == 200 and CODENAME.search(page)
-    assert counts(app) == (1, 1, 1)
+    assert counts(app) == (1, BLOBS_PER_SEND, 1)
 
 
 def test_in_doubt_gives_a_new_token(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -231,4 +231,4 @@ def test_two_sends_racing_with_one_token_store_exactly_one(
     assert sorted(code for code, _ in answers) == [200, 409], [(c, p[:300]) for c, p in answers]
     shown = [p for c, p in answers if c == 200]
     assert CODENAME.search(shown[0])
-    assert counts(app) == (1, 1, 1)
+    assert counts(app) == (1, BLOBS_PER_SEND, 1)
