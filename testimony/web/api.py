@@ -19,11 +19,12 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory, url_for
+from flask.globals import request_ctx
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from testimony import publishing, search
+from testimony import publishing, reading, search
 from testimony.db import db
 from testimony.markdown import render
 from testimony.models import Contribution, Digest, Theme
@@ -296,9 +297,7 @@ def contribution(public_id: str) -> Response:
 
 @bp.get("/themes")
 def themes() -> Response:
-    from testimony.web.public import theme_counts
-
-    counts = theme_counts()
+    counts = reading.theme_counts()
     rows = db.session.scalars(select(Theme).order_by(Theme.name))
     return _json(
         {
@@ -327,11 +326,33 @@ def openapi() -> Response:
     return response
 
 
+@bp.before_request
+def _no_credentials() -> None:
+    """The API is public and read-only: no credential is ever accepted. A request that brings
+    one (Authorization) is refused, so no tool comes to believe it means something; cookies
+    (a reader of the site may hold the submitter's or the desk's) are set aside unread: the
+    session is replaced by an empty one that is never saved, so the API neither reads nor sets
+    a cookie, whatever a browser sends."""
+    request_ctx._session = current_app.session_interface.make_null_session(current_app)
+    if "Authorization" in request.headers or "Proxy-Authorization" in request.headers:
+        raise ApiError(400, "This API is public and takes no credentials: send the request without them.")
+
+
 @bp.after_request
 def _read_only_allow(response: Response) -> Response:
     # Flask's automatic OPTIONS answer would also list the methods of the fallback route.
     if request.method == "OPTIONS":
         response.headers["Allow"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    # Any site's scripts may read the API's public answers (newsroom tools run in browsers).
+    # Never with credentials: no Allow-Credentials, and no cookie is set or read here.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Link"
+    response.headers.pop("Access-Control-Allow-Credentials", None)
+    response.headers.pop("Set-Cookie", None)
+    response.vary.discard("Cookie")
     return response
 
 

@@ -9,14 +9,23 @@ import zoneinfo
 from collections import Counter
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from sqlalchemy import select
 
-from testimony import approved, feeds, publishing, search, trends
+from testimony import citations, feeds, publishing, reading, search, trends
 from testimony.db import db
 from testimony.markdown import paragraphs, plain, render
 from testimony.models import Contribution, Digest, Theme, digest_themes
-from testimony.web import page_cache
+from testimony.web import api_doc, page_cache
 
 bp = Blueprint("public", __name__)
 
@@ -63,24 +72,6 @@ def paragraphs_filter(text: str) -> Any:
     return paragraphs(text)
 
 
-@bp.app_template_filter("wording")
-def wording_filter(contribution: Contribution) -> str:
-    """A contribution's words: plain once published, opened from its seal in editors' previews."""
-    return approved.text_of(contribution)
-
-
-@bp.app_template_filter("themes_of")
-def themes_filter(contribution: Contribution) -> list[Theme]:
-    """A contribution's themes: rows once published, opened from its seal on the editors' desk."""
-    return approved.themes_of(contribution)
-
-
-@bp.app_template_filter("responds")
-def responds_filter(contribution: Contribution) -> bool:
-    """Whether it answers another contribution (a published one's foreign key, or its seal)."""
-    return approved.parent_of(contribution) is not None
-
-
 @bp.app_template_filter("plain")
 def plain_filter(text: str, limit: int | None = None) -> str:
     return plain(text, limit)
@@ -113,24 +104,13 @@ def _pages(total: int, per_page: int = PER_PAGE) -> int:
 @bp.get("/")
 def home() -> str:
     digests = list(db.session.scalars(publishing.published_digests().limit(HOME_DIGESTS)))
-    counts = _live_counts([d.id for d in digests])
+    counts = reading.live_counts([d.id for d in digests])
     return render_template("public/home.html", digests=digests, counts=counts)
 
 
 @bp.get("/about")
 def about() -> str:
     return render_template("public/about.html")
-
-
-def _live_counts(digest_ids: list[int]) -> dict[int, int]:
-    if not digest_ids:
-        return {}
-    rows = db.session.execute(
-        select(Contribution.digest_id, func.count())
-        .where(Contribution.digest_id.in_(digest_ids), Contribution.withdrawn.is_(False))
-        .group_by(Contribution.digest_id)
-    )
-    return {digest_id: int(n) for digest_id, n in rows if digest_id is not None}
 
 
 @bp.get("/d/<slug>")
@@ -145,35 +125,9 @@ def digest(slug: str) -> str:
     return page_cache.cached_page(f"digest:{slug}", render)
 
 
-def render_digest(digest: Digest, *, preview: bool = False, template: str = "public/digest.html") -> str:
-    """The digest page; the editors' preview renders the same template through this."""
-    contributions = list(digest.contributions)
-    replies = publishing.thread([c for c in contributions if not c.withdrawn])
-    parents = _parents(contributions)
-    return render_template(
-        template,
-        digest=digest,
-        contributions=contributions,
-        replies=replies,
-        parents=parents,
-        preview=preview,
-        live=sum(1 for c in contributions if not c.withdrawn),
-    )
-
-
-def _parents(contributions: list[Contribution]) -> dict[int, Contribution | None]:
-    """For responses: the contribution each answers, if it is public (None if not)."""
-    parents: dict[int, Contribution | None] = {}
-    for c in contributions:
-        # Sealed until publication: the editors' preview opens it (testimony/approved.py).
-        parent = approved.parent_of(c)
-        if parent is not None:
-            parents[c.id] = (
-                parent
-                if publishing.is_public(parent) or (parent.withdrawn and parent.digest_id is not None)
-                else None
-            )
-    return parents
+def render_digest(digest: Digest) -> str:
+    page = reading.digest_page(digest)
+    return render_template("public/digest.html", page=page, digest=digest)
 
 
 @bp.get("/c/<public_id>")
@@ -183,28 +137,61 @@ def contribution(public_id: str) -> tuple[str, int] | str:
         abort(404)
     if found.withdrawn:
         return render_template("public/withdrawn.html", contribution=found), 410
-    replies = publishing.thread([found])
-    parents = _parents([found])
-    return render_template("public/contribution.html", c=found, replies=replies, parents=parents)
+    page = reading.contribution_page(found)
+    return render_template(
+        "public/contribution.html",
+        c=found,
+        page=page,
+        citation=_citation(found, page.numbers[found.id]),
+        summary=_summary(found.text),
+    )
+
+
+def _citation(found: Contribution, number: int) -> citations.Citation:
+    assert found.digest is not None  # noqa: S101 - only published contributions get here
+    return citations.of(
+        found,
+        number,
+        url=url_for("public.contribution", public_id=found.public_id, _external=True),
+        digest_url=url_for("public.digest", slug=found.digest.slug, _external=True),
+    )
+
+
+def _summary(text: str, limit: int = 200) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+CITATION_FORMATS = {
+    "csl.json": ("application/vnd.citationstyles.csl+json", "json"),
+    "bib": ("application/x-bibtex", "bib"),
+    "txt": ("text/plain", "txt"),
+}
+
+
+@bp.get("/c/<public_id>/cite.<fmt>")
+def citation(public_id: str, fmt: str) -> Response:
+    """A contribution's citation as a file for a reference manager."""
+    found = publishing.find_contribution(public_id)
+    if found is None or fmt not in CITATION_FORMATS:
+        abort(404)
+    if found.withdrawn:
+        abort(410)
+    cite = _citation(found, reading.number_of(found))
+    body = {"csl.json": cite.csl_json, "bib": cite.bibtex, "txt": lambda: cite.plain() + "\n"}[fmt]()
+    mimetype, extension = CITATION_FORMATS[fmt]
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="testimony-{found.public_id}.{extension}"'
+    )
+    return response
 
 
 @bp.get("/themes")
 def themes() -> str:
     all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
-    counts = theme_counts()
+    counts = reading.theme_counts()
     return render_template("public/themes.html", themes=all_themes, counts=counts)
-
-
-def theme_counts(when: dt.datetime | None = None) -> Counter[str]:
-    query = (
-        select(Theme.slug, func.count(Contribution.id))
-        .select_from(Contribution)
-        .join(Digest, Contribution.digest_id == Digest.id)
-        .join(Contribution.themes)
-        .where(publishing.contribution_is_public(when or publishing.now()))
-        .group_by(Theme.slug)
-    )
-    return Counter({slug: int(n) for slug, n in db.session.execute(query)})
 
 
 @bp.get("/themes/<slug>")
@@ -271,7 +258,7 @@ def archive_month(year: int, month: int) -> str:
         digests=digests,
         year=year,
         month=month,
-        counts=_live_counts([d.id for d in digests]),
+        counts=reading.live_counts([d.id for d in digests]),
     )
 
 
@@ -356,3 +343,35 @@ def respond_url(contribution: Contribution) -> str:
 
 
 bp.add_app_template_global(respond_url, "respond_url")
+
+
+# ---- for journalists -------------------------------------------------------------------------
+
+
+@bp.get("/journalists")
+def journalists() -> str:
+    example = db.session.scalar(publishing.published_contributions().limit(1))
+    cite = _citation(example, reading.number_of(example)) if example is not None else None
+    return render_template(
+        "public/journalists.html",
+        example=example,
+        citation=cite,
+        themes=list(db.session.scalars(select(Theme).order_by(Theme.name))),
+    )
+
+
+@bp.get("/feeds")
+def feeds_page() -> str:
+    return render_template(
+        "public/feeds.html", themes=list(db.session.scalars(select(Theme).order_by(Theme.name)))
+    )
+
+
+@bp.get("/api")
+def api_reference() -> str:
+    return render_template("public/api_reference.html", api=api_doc.reference())
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico", max_age=86400)
