@@ -27,9 +27,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import func, select
 
 from testimony import publishing
@@ -38,9 +38,11 @@ from testimony.models import Contribution, Digest
 from testimony.web import security
 
 CACHE_KEY = "theme_listings"
+FIGURES_KEY = "public_figures"
 PAGES_KEY = "public_pages"
 PAGE_CACHE = 256  # pages of about 30 kB: under 10 MB per worker
 _pages_lock = threading.Lock()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,17 @@ class ThemePage:
 
 
 def public_version(when: dt.datetime) -> tuple[Any, ...]:
-    """Changes whenever the set or order of public contributions can change (see above)."""
+    """Changes whenever the set or order of public contributions can change (see above). Read
+    once per request however many caches ask."""
+    if has_request_context():
+        found: tuple[Any, ...] | None = g.get("public_version")
+        if found is None:
+            found = g.public_version = _read_public_version(when)
+        return found
+    return _read_public_version(when)
+
+
+def _read_public_version(when: dt.datetime) -> tuple[Any, ...]:
     withdrawn = select(func.count()).select_from(Contribution).where(Contribution.withdrawn).scalar_subquery()
     query = select(func.count(), func.max(Digest.published_at), withdrawn).where(
         publishing.digest_is_public(when)
@@ -80,6 +92,24 @@ def theme_ids(slug: str, when: dt.datetime) -> list[int]:
     ids = _ordered_ids(slug, when)
     cache[slug] = (version, ids)  # one entry per theme: the cache cannot grow beyond the taxonomy
     return ids
+
+
+def figures(key: str, compute: Callable[[], T]) -> T:
+    """Figures that depend only on the public set (counts per theme, per month, the archive's
+    months), computed once per process while it is unchanged. Plain values only (numbers,
+    slugs, dates): never rows, and never any contributed words. Unlike `cached_page`, this is
+    not turned off with the page cache: it is data, like the theme listings above, and every
+    page reading it renders afresh."""
+    cache: dict[str, tuple[tuple[Any, ...], Any]] = current_app.extensions.setdefault(FIGURES_KEY, {})
+    version = public_version(publishing.now())
+    hit = cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    value = compute()
+    if len(cache) > PAGE_CACHE:
+        cache.clear()  # keys are few and fixed (a handful per page); this is only a backstop
+    cache[key] = (version, value)
+    return value
 
 
 def theme_page(slug: str, page: int, per_page: int) -> ThemePage:

@@ -103,9 +103,14 @@ def _pages(total: int, per_page: int = PER_PAGE) -> int:
 
 @bp.get("/")
 def home() -> str:
-    digests = list(db.session.scalars(publishing.published_digests().limit(HOME_DIGESTS)))
-    counts = reading.live_counts([d.id for d in digests])
-    return render_template("public/home.html", digests=digests, counts=counts)
+    def render() -> str:
+        digests = list(db.session.scalars(publishing.published_digests().limit(HOME_DIGESTS)))
+        counts = reading.live_counts([d.id for d in digests])
+        return render_template("public/home.html", digests=digests, counts=counts)
+
+    # Every reading page depends only on the public set: kept per process until it changes
+    # (testimony/web/page_cache.py), keyed on what the view reads from the request.
+    return page_cache.cached_page("home", render)
 
 
 @bp.get("/about")
@@ -132,19 +137,33 @@ def render_digest(digest: Digest) -> str:
 
 @bp.get("/c/<public_id>")
 def contribution(public_id: str) -> tuple[str, int] | str:
-    found = publishing.find_contribution(public_id)
-    if found is None:
-        abort(404)
-    if found.withdrawn:
-        return render_template("public/withdrawn.html", contribution=found), 410
-    page = reading.contribution_page(found)
-    return render_template(
-        "public/contribution.html",
-        c=found,
-        page=page,
-        citation=_citation(found, page.numbers[found.id]),
-        summary=_summary(found.text),
-    )
+    def render() -> str:
+        found = publishing.find_contribution(public_id)
+        if found is None:
+            abort(404)
+        if found.withdrawn:
+            raise _Gone(render_template("public/withdrawn.html", contribution=found))
+        page = reading.contribution_page(found)
+        return render_template(
+            "public/contribution.html",
+            c=found,
+            page=page,
+            citation=_citation(found, page.numbers[found.id]),
+            summary=_summary(found.text),
+        )
+
+    try:
+        return page_cache.cached_page(f"contribution:{public_id}", render)
+    except _Gone as gone:
+        return gone.page, 410
+
+
+class _Gone(Exception):
+    """A withdrawn contribution's page: answered 410, never kept."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__("withdrawn")
+        self.page = page
 
 
 def _citation(found: Contribution, number: int) -> citations.Citation:
@@ -189,17 +208,24 @@ def citation(public_id: str, fmt: str) -> Response:
 
 @bp.get("/themes")
 def themes() -> str:
-    all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
-    counts = reading.theme_counts()
-    return render_template("public/themes.html", themes=all_themes, counts=counts)
+    def render() -> str:
+        all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
+        counts = page_cache.figures("theme_counts", reading.theme_counts)
+        return render_template("public/themes.html", themes=all_themes, counts=counts)
+
+    return page_cache.cached_page("themes", render)
 
 
 @bp.get("/themes/<slug>")
 def theme(slug: str) -> str:
+    page = _page_number()
+    return page_cache.cached_page(f"theme:{slug}:{page}", lambda: _theme_page(slug, page))
+
+
+def _theme_page(slug: str, page: int) -> str:
     found = publishing.find_theme(slug)
     if found is None:
         abort(404)
-    page = _page_number()
     # Counting and ordering the whole theme on each request grew with the data; page_cache.py
     # keeps the ordered ids until the public set changes (make bench, capacity_scale).
     listed = page_cache.theme_page(slug, page, PER_PAGE)
@@ -224,23 +250,35 @@ def theme(slug: str) -> str:
 
 @bp.get("/archive")
 def archive() -> str:
-    months = Counter(
-        (local(moment).year, local(moment).month)
-        for moment in db.session.scalars(
-            select(Digest.published_at).where(publishing.digest_is_public(publishing.now()))
-        )
-        if moment is not None
-    )
+    return page_cache.cached_page("archive", _archive_page)
+
+
+def _archive_page() -> str:
+    months = page_cache.figures("archive_months", _archive_months)
     years: dict[int, list[tuple[int, int]]] = {}
     for (year, month), n in sorted(months.items(), reverse=True):
         years.setdefault(year, []).append((month, n))
     return render_template("public/archive.html", years=years)
 
 
+def _archive_months() -> Counter[tuple[int, int]]:
+    return Counter(
+        (local(moment).year, local(moment).month)
+        for moment in db.session.scalars(
+            select(Digest.published_at).where(publishing.digest_is_public(publishing.now()))
+        )
+        if moment is not None
+    )
+
+
 @bp.get("/archive/<int:year>/<int:month>")
 def archive_month(year: int, month: int) -> str:
     if not (1 <= month <= 12 and 2000 <= year <= 2200):
         abort(404)
+    return page_cache.cached_page(f"archive:{year}:{month}", lambda: _archive_month_page(year, month))
+
+
+def _archive_month_page(year: int, month: int) -> str:
     start = dt.datetime(year, month, 1, tzinfo=LONDON)
     end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LONDON)
     to_utc = lambda moment: moment.astimezone(dt.UTC).replace(tzinfo=None)  # noqa: E731
@@ -288,17 +326,24 @@ def search_page() -> str:
 
 @bp.get("/trends")
 def trends_page() -> str:
-    data = trends.monthly_counts(months=_months_arg())
-    return render_template(
-        "public/trends.html",
-        data=data,
-        charts=[trends.chart(data), trends.chart(data, columns=1, ident="trends-narrow")],
-    )
+    months = _months_arg()
+
+    def render() -> str:
+        data = trends.monthly_counts(months=months, cache=page_cache.figures)
+        return render_template(
+            "public/trends.html",
+            data=data,
+            charts=[trends.chart(data), trends.chart(data, columns=1, ident="trends-narrow")],
+        )
+
+    # The months shown end with the current one: a new month is a new page.
+    this_month = local(publishing.now()).strftime("%Y-%m")
+    return page_cache.cached_page(f"trends:{months}:{this_month}", render)
 
 
 @bp.get("/trends.svg")
 def trends_svg() -> Response:
-    data = trends.monthly_counts(months=_months_arg())
+    data = trends.monthly_counts(months=_months_arg(), cache=page_cache.figures)
     svg = render_template("public/trends_chart.svg", chart=trends.chart(data), standalone=True)
     return Response(svg, mimetype="image/svg+xml")
 
@@ -350,7 +395,12 @@ bp.add_app_template_global(respond_url, "respond_url")
 
 @bp.get("/journalists")
 def journalists() -> str:
-    example = db.session.scalar(publishing.published_contributions().limit(1))
+    return page_cache.cached_page("journalists", _journalists_page)
+
+
+def _journalists_page() -> str:
+    latest = db.session.scalar(publishing.published_digests().limit(1))
+    example = next((c for c in latest.contributions if not c.withdrawn), None) if latest else None
     cite = _citation(example, reading.number_of(example)) if example is not None else None
     return render_template(
         "public/journalists.html",
@@ -362,8 +412,11 @@ def journalists() -> str:
 
 @bp.get("/feeds")
 def feeds_page() -> str:
-    return render_template(
-        "public/feeds.html", themes=list(db.session.scalars(select(Theme).order_by(Theme.name)))
+    return page_cache.cached_page(
+        "feeds",
+        lambda: render_template(
+            "public/feeds.html", themes=list(db.session.scalars(select(Theme).order_by(Theme.name)))
+        ),
     )
 
 

@@ -27,7 +27,7 @@ def test_contributions_are_numbered_in_their_digest(app: Flask, client: FlaskCli
 
 
 def test_each_contribution_has_a_citation_to_copy_and_download(app: Flask, client: FlaskClient) -> None:
-    slug, ids = make_digest(app, TEXTS)
+    _slug, ids = make_digest(app, TEXTS)
     html = page(client, f"/c/{ids[1]}")
     permalink = f"http://localhost/c/{ids[1]}"
     cited = re.search(r'<pre class="copyable"[^>]*aria-label="Citation">([^<]*)</pre>', html)
@@ -74,7 +74,16 @@ def test_favicon_is_served_from_static(client: FlaskClient) -> None:
 
 def test_journalists_page_is_linked_from_every_reading_page(app: Flask, client: FlaskClient) -> None:
     slug, ids = make_digest(app, TEXTS)
-    for path in ("/", f"/d/{slug}", f"/c/{ids[0]}", "/themes", "/themes/workload", "/archive", "/search", "/trends"):
+    for path in (
+        "/",
+        f"/d/{slug}",
+        f"/c/{ids[0]}",
+        "/themes",
+        "/themes/workload",
+        "/archive",
+        "/search",
+        "/trends",
+    ):
         assert 'href="/journalists"' in page(client, path), path
     html = page(client, "/journalists")
     assert "How to cite" in html and "Following a theme" in html and "The API" in html
