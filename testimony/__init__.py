@@ -96,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from devtools import demo, generate
-    from testimony import backup, cli, jobs, recovery, search
+    from testimony import backup, cli, jobs, publication_log, recovery, search
 
     cli.init_app(app)
     backup.init_app(app)
@@ -105,6 +105,7 @@ def _register_commands(app: Flask) -> None:
     demo.init_app(app)
     generate.init_app(app)
     search.init_app(app)
+    publication_log.init_app(app)
     # `flask digests publish-due` lives with the editors' desk (it writes to the audit trail).
     from moderation.views import digests
 

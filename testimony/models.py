@@ -450,3 +450,35 @@ class SealedApproval(Model):
     )
     format: Mapped[int] = mapped_column(SmallInteger)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublicationLogEntry(Model):
+    """One entry of the public, hash-chained publication log (testimony/publication_log.py): a
+    digest published (its signed manifest), a contribution corrected, taken down or withdrawn.
+    `entry` is the canonical JSON that `hash` (SHA-256) and `signature` (Ed25519, the instance's
+    signing key) cover; it holds `prev`, the hash of the entry before, so removing or changing
+    an entry breaks the chain."""
+
+    __tablename__ = "publication_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    digest_slug: Mapped[str] = mapped_column(String(120), index=True)
+    contribution_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    entry: Mapped[str] = mapped_column(db.Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class PublicationLogHead(Model):
+    """The one row (id 1) naming the newest publication log entry, signed. Every append updates
+    it first, which serialises appends (as the audit chain's head does), and removing the newest
+    entries is detected because the head still names them."""
+
+    __tablename__ = "publication_log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128), default="")

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from testimony import approved, lifecycle, search
+from testimony import approved, lifecycle, publication_log, search
 from testimony.db import db
 from testimony.models import Contribution, Digest, DigestKind, Status, Submission, Theme, utcnow
 
@@ -333,6 +333,8 @@ def publish(
     lifecycle.publish(statuses.keys(), when.date())
     db.session.flush()
     search.index(contributions)
+    # Its signed manifest goes in the public log in the same transaction (testimony/publication_log.py).
+    publication_log.record_publication(digest)
 
 
 def schedule(digest: Digest, when: dt.datetime | None, *, seen_version: int | None = None) -> None:

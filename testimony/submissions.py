@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import approved, codenames, erasure, instance_keys, lifecycle, sealing
+from testimony import approved, codenames, erasure, instance_keys, lifecycle, publication_log, sealing
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -205,6 +205,11 @@ def withdraw(submission: Submission) -> Status:
         .where(Contribution.submission_id == submission.id)
         .execution_options(populate_existing=True)
     ):
+        digest = contribution.digest
+        if digest is not None and digest.published_at is not None and not contribution.withdrawn:
+            # The public log records that it went (the day only), so its absence is not a silent edit.
+            number = [c.id for c in publication_log.numbered(digest.contributions)].index(contribution.id) + 1
+            publication_log.record_withdrawal(contribution, number)
         contribution.withdrawn = True
         approved.forget(contribution)
         contribution.themes = []

@@ -4,6 +4,7 @@ trends and feeds. Everything shown here passes the publication rule in testimony
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import zoneinfo
 from collections import Counter
@@ -21,7 +22,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from testimony import citations, feeds, publishing, reading, search, trends
+from testimony import citations, feeds, instance_keys, publication_log, publishing, reading, search, trends
 from testimony.db import db
 from testimony.markdown import paragraphs, plain, render
 from testimony.models import Contribution, Digest, Theme, digest_themes
@@ -115,7 +116,11 @@ def home() -> str:
 
 @bp.get("/about")
 def about() -> str:
-    return render_template("public/about.html")
+    try:
+        key = {"pem": publication_log.public_key_pem(), "fingerprint": publication_log.fingerprint()}
+    except instance_keys.InstanceNotInitialised:
+        key = None
+    return render_template("public/about.html", publication_key=key)
 
 
 @bp.get("/d/<slug>")
@@ -428,3 +433,56 @@ def api_reference() -> str:
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     return send_from_directory(current_app.static_folder or "static", "favicon.ico", max_age=86400)
+
+
+# ---- publication that can be verified --------------------------------------------------------
+
+LOG_PAGE = 200
+
+
+@bp.get("/.well-known/testimony-publication-key.pem")
+def publication_key() -> Response:
+    """The public half of the key that signs the publication log (testimony/publication_log.py)."""
+    response = Response(publication_log.public_key_pem(), mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'inline; filename="testimony-publication-key.pem"'
+    return _conditional(response)
+
+
+@bp.get("/d/<slug>/manifest.json")
+def manifest(slug: str) -> Response:
+    """A published digest's signed manifest: its entry in the publication log."""
+    entry = publication_log.publication_of(slug) if publishing.valid_key(slug) else None
+    if entry is None or publishing.find_digest(slug) is None:
+        abort(404)
+    body = {
+        **publication_log.public_entry(entry),
+        "entry_json": entry.entry,
+        "public_key": url_for("public.publication_key", _external=True),
+        "log": url_for("public.publication_log_lines", _external=True),
+    }
+    return _conditional(Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json"))
+
+
+@bp.get("/publication-log.jsonl")
+def publication_log_lines() -> Response:
+    """The publication log as JSON Lines, oldest first, LOG_PAGE entries a request; the `Link`
+    header names the next page (`?after=` the last entry's number)."""
+    try:
+        after = max(0, min(2**31 - 1, int(request.args.get("after", "0"))))
+    except ValueError:
+        after = 0
+    rows = publication_log.entries(after, LOG_PAGE + 1)
+    lines = "".join(
+        json.dumps(publication_log.public_entry(r), ensure_ascii=False) + "\n" for r in rows[:LOG_PAGE]
+    )
+    response = Response(lines, mimetype="application/x-ndjson")
+    if len(rows) > LOG_PAGE:
+        following = url_for("public.publication_log_lines", after=rows[LOG_PAGE - 1].seq, _external=True)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return _conditional(response)
+
+
+def _conditional(response: Response) -> Response:
+    response.add_etag()
+    response.make_conditional(request)
+    return response
