@@ -416,6 +416,12 @@ class Contribution(Model):
     )
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    # An editor's correction or takedown after publication (testimony/corrections.py): when, and
+    # the note readers see ("Amended on ...", "Removed on ..."). A takedown also sets `withdrawn`,
+    # so the publication rule needs nothing new; `removed_at` says it was the editors, not the author.
+    amended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    public_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     digest: Mapped[Digest | None] = relationship(back_populates="contributions")
     themes: Mapped[list[Theme]] = relationship(secondary=contribution_themes, order_by="Theme.name")

@@ -246,11 +246,12 @@ def lock_draft(digest: Digest, *, seen_version: int | None = None, due_by: dt.da
     )
 
 
-def change_draft(digest: Digest) -> bool:
-    """Start a change to a draft digest's contents or details (add, remove, move, edit). A
+def change_draft(digest: Digest, *, seen_version: int | None = None) -> bool:
+    """Start a change to a draft digest's contents or details (add, remove, move, edit), if it
+    is still the version the editor's form showed (`seen_version`, when the form says). A
     scheduled digest goes back to the drafts: what publishes itself later must be what the editor
     who scheduled it saw. Returns whether a schedule was cancelled."""
-    lock_draft(digest)
+    lock_draft(digest, seen_version=seen_version)
     if digest.scheduled_for is None:
         return False
     digest.scheduled_for = None

@@ -1,5 +1,6 @@
 """publication log: a public, hash-chained, signed record of publications, corrections,
-takedowns and withdrawals (testimony/publication_log.py)
+takedowns and withdrawals (testimony/publication_log.py); contributions' correction and takedown
+notes (testimony/corrections.py)
 
 Revision ID: a7c31e5b9d20
 Revises: f3a9d2c51e07
@@ -46,9 +47,19 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_publication_log_head")),
     )
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": GENESIS, "signature": ""}])
+    # Editors' corrections and takedowns of published contributions (testimony/corrections.py).
+    op.add_column("contributions", sa.Column("amended_at", sa.DateTime(), nullable=True))
+    op.add_column("contributions", sa.Column("removed_at", sa.DateTime(), nullable=True))
+    op.add_column(
+        "contributions", sa.Column("public_note", sa.String(length=500), nullable=False, server_default="")
+    )
 
 
 def downgrade():
+    with op.batch_alter_table("contributions") as batch:
+        batch.drop_column("public_note")
+        batch.drop_column("removed_at")
+        batch.drop_column("amended_at")
     op.drop_table("publication_log_head")
     op.drop_index(op.f("ix_publication_log_contribution_id"), table_name="publication_log")
     op.drop_index(op.f("ix_publication_log_digest_slug"), table_name="publication_log")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from moderation.views.auth import current_user, role_required
-from testimony import approved, audit, digests, lifecycle, publishing, reading
+from testimony import approved, audit, corrections, digests, lifecycle, publishing, reading
 from testimony.db import db
 from testimony.models import Contribution, Digest, Role, Theme, utcnow
 from testimony.text import clean
@@ -162,9 +162,10 @@ def local_input_value(moment: dt.datetime | None) -> str:
 
 
 def _change(digest: Digest) -> str:
-    """Start changing a draft (refused if it was published meanwhile). Returns what to add to
-    the editor's message."""
-    if publishing.change_draft(digest):
+    """Start changing a draft (refused if it was published meanwhile, or changed since the
+    editor's form was made: two editors saving one draft, the second is shown the conflict).
+    Returns what to add to the editor's message."""
+    if publishing.change_draft(digest, seen_version=lifecycle.parse_version(request.form.get("version"))):
         return " It was scheduled: changing it cancelled the schedule. Schedule it again when it is ready."
     return ""
 
@@ -295,7 +296,7 @@ def _act(digest_id: int, action: Callable[[Digest], str]) -> Any:
         message = action(digest)
     except publishing.DigestChanged as exc:
         db.session.rollback()
-        return _edit_page(_digest(digest_id), error=str(exc), status=409)
+        return render_template("desk/digests/conflict.html", digest=_digest(digest_id), reason=str(exc)), 409
     except (FormProblem, digests.CompositionProblem, publishing.PublishError) as exc:
         db.session.rollback()
         return _edit_page(_digest(digest_id), error=str(exc), status=400)
@@ -369,6 +370,18 @@ def order(digest_id: int) -> Any:
 @bp.post("/<int:digest_id>/publish")
 @role_required(Role.EDITOR)
 def publish(digest_id: int) -> Any:
+    if request.form.get("confirm") != "yes":
+        # "Publish now" asks first: publication cannot be undone (only corrected, with a note).
+        digest = _digest(digest_id)
+        if digest.published_at is not None:
+            return _edit_page(digest, error="This digest is already published.", status=400)
+        return render_template(
+            "desk/digests/confirm_publish.html",
+            digest=digest,
+            version=_seen_version(),
+            live=sum(1 for c in digest.contributions if not c.withdrawn),
+        )
+
     def change(digest: Digest) -> str:
         publishing.publish(digest, publishing.now(), seen_version=_seen_version())
         _record(
@@ -427,3 +440,65 @@ def delete(digest_id: int) -> Any:
 def preview(digest_id: int) -> str:
     page = reading.digest_page(_digest(digest_id), preview=True)
     return render_template("desk/digests/preview.html", page=page, digest=page.digest, preview=True)
+
+
+# ---- after publication: corrections and takedowns ----------------------------------------------
+
+
+def _published_contribution(digest_id: int, public_id: str) -> tuple[Digest, Contribution]:
+    digest = _digest(digest_id)
+    found = next((c for c in digest.contributions if c.public_id == public_id), None)
+    if found is None or digest.published_at is None:
+        abort(404)
+    return digest, found
+
+
+def _after_publication(
+    digest_id: int, public_id: str, action: Callable[[Contribution, str], None], audited: str, done: str
+) -> Any:
+    digest, contribution = _published_contribution(digest_id, public_id)
+    note = clean(request.form.get("note", ""))
+    try:
+        action(contribution, note)
+    except corrections.CorrectionRefused as exc:
+        db.session.rollback()
+        return _edit_page(_digest(digest_id), error=str(exc), status=400)
+    # Who and why, in the audit trail; the note is the editors' own words, never contributed text.
+    audit.record(
+        current_user().name, audited, item=contribution.public_id, detail=f"{digest.slug}: {note}"[:255]
+    )
+    db.session.commit()
+    flash(done)
+    return redirect(url_for("desk_digests.edit", digest_id=digest_id))
+
+
+@bp.post("/<int:digest_id>/contributions/<public_id>/correct")
+@role_required(Role.EDITOR)
+def correct(digest_id: int, public_id: str) -> Any:
+    """Replace a published contribution's text; the public page shows "Amended on ..." and why."""
+    text = clean(request.form.get("text", ""))
+    return _after_publication(
+        digest_id,
+        public_id,
+        lambda c, note: corrections.correct(c, text, note),
+        "contribution_corrected",
+        "Corrected. The public page, feeds and API show the new text with your note, and the publication log records it.",
+    )
+
+
+@bp.post("/<int:digest_id>/contributions/<public_id>/take-down")
+@role_required(Role.EDITOR)
+def take_down(digest_id: int, public_id: str) -> Any:
+    """Remove a published contribution; the public page shows "Removed on ..." and why."""
+    if request.form.get("confirm") != "yes":
+        digest, _contribution = _published_contribution(digest_id, public_id)
+        return _edit_page(
+            digest, error="Tick the box to confirm the takedown: it cannot be undone.", status=400
+        )
+    return _after_publication(
+        digest_id,
+        public_id,
+        corrections.take_down,
+        "contribution_taken_down",
+        "Taken down. Its text is gone from every page, feed and the API; the note says when and why.",
+    )

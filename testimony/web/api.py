@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from testimony import publishing, reading, search
+from testimony import corrections, publishing, reading, search
 from testimony.db import db
 from testimony.markdown import render
 from testimony.models import Contribution, Digest, Theme
@@ -133,7 +133,13 @@ def theme_json(theme: Theme) -> dict[str, Any]:
 
 def contribution_json(c: Contribution) -> dict[str, Any]:
     if c.withdrawn:
-        return {"id": c.public_id, "withdrawn": True, "note": publishing.WITHDRAWN_NOTE, "text": None}
+        return {
+            "id": c.public_id,
+            "withdrawn": True,
+            "note": corrections.note_text(c),
+            "removed_at": _iso(c.removed_at),
+            "text": None,
+        }
     digest = c.digest
     assert digest is not None  # noqa: S101 - only published contributions get here
     parent = c.in_reply_to
@@ -154,6 +160,8 @@ def contribution_json(c: Contribution) -> dict[str, Any]:
         if parent is not None and (parent.withdrawn or publishing.is_public(parent))
         else None,
         "respond_url": url_for("submit.form", in_reply_to=c.public_id, _external=True),
+        "amended_at": _iso(c.amended_at),
+        "note": corrections.note_text(c),
     }
 
 
@@ -291,7 +299,7 @@ def contribution(public_id: str) -> Response:
     if found is None:
         raise ApiError(404, "No published contribution has that id.")
     if found.withdrawn:
-        return _json({"error": {"status": 410, "message": publishing.WITHDRAWN_NOTE}}, 410)
+        return _json({"error": {"status": 410, "message": corrections.note_text(found)}}, 410)
     return _json({"data": contribution_json(found)})
 
 

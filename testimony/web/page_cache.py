@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 
 from testimony import publishing
 from testimony.db import db
-from testimony.models import Contribution, Digest
+from testimony.models import Contribution, Digest, PublicationLogEntry
 from testimony.web import security
 
 CACHE_KEY = "theme_listings"
@@ -64,11 +64,13 @@ def public_version(when: dt.datetime) -> tuple[Any, ...]:
 
 def _read_public_version(when: dt.datetime) -> tuple[Any, ...]:
     withdrawn = select(func.count()).select_from(Contribution).where(Contribution.withdrawn).scalar_subquery()
-    query = select(func.count(), func.max(Digest.published_at), withdrawn).where(
+    # Every publication, correction, takedown and withdrawal appends to the publication log.
+    logged = select(func.max(PublicationLogEntry.seq)).scalar_subquery()
+    query = select(func.count(), func.max(Digest.published_at), withdrawn, logged).where(
         publishing.digest_is_public(when)
     )
-    digests, latest, gone = db.session.execute(query).one()
-    return (int(digests), latest, int(gone or 0))
+    digests, latest, gone, last_entry = db.session.execute(query).one()
+    return (int(digests), latest, int(gone or 0), int(last_entry or 0))
 
 
 def _ordered_ids(slug: str, when: dt.datetime) -> list[int]:

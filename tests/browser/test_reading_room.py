@@ -139,6 +139,8 @@ def test_editor_composes_and_publishes_a_digest(site: Site) -> None:
     enter(page, "a:has-text('Back to editing')")
 
     enter(page, "button:has-text('Publish now')")
+    assert "cannot be undone" in page.locator(".lead").inner_text()
+    enter(page, "button:has-text('Yes, publish now')")
     assert "Published." in page.locator(".notice").inner_text()
     site.check(page, "published")
 
@@ -262,6 +264,7 @@ def test_reader_responds_to_a_contribution(site: Site) -> None:
     editor.locator(".pickable li", has_text="first month").locator("input[name=contribution]").check()
     editor.click("button:has-text('Add the ticked contributions')")
     editor.click("button:has-text('Publish now')")
+    editor.click("button:has-text('Yes, publish now')")
     assert "Published." in editor.locator(".notice").inner_text()
 
     # The reader finds the response threaded beneath the contribution.
