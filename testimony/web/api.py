@@ -15,19 +15,30 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    request,
+    send_from_directory,
+    stream_with_context,
+    url_for,
+)
 from flask.globals import request_ctx
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from testimony import corrections, publishing, reading, search
+from testimony import corrections, export, publishing, reading, search
 from testimony.db import db
 from testimony.markdown import render
 from testimony.models import Contribution, Digest, Theme
+from testimony.web import page_cache
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -320,6 +331,34 @@ def themes() -> Response:
             ]
         }
     )
+
+
+# ---- the research dataset ----------------------------------------------------------------------
+
+EXPORTS = {
+    "jsonl": ("application/x-ndjson", export.jsonl),
+    "csv": ("text/csv", export.csv_lines),
+}
+
+
+@bp.get("/export/contributions.jsonl", defaults={"fmt": "jsonl"})
+@bp.get("/export/contributions.csv", defaults={"fmt": "csv"})
+def export_contributions(fmt: str) -> Response:
+    """Every published contribution, streamed (testimony/export.py). The ETag is the public
+    set's version, so a client that has the current file gets 304 without anything being read."""
+    version = page_cache.public_version(publishing.now())
+    tag = hashlib.sha256(f"{fmt}:{version!r}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        return response
+    mimetype, lines = EXPORTS[fmt]
+    permalink = lambda public_id: url_for("public.contribution", public_id=public_id, _external=True)  # noqa: E731
+    body = stream_with_context(lines(export.rows(permalink)))
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(tag)
+    response.headers["Content-Disposition"] = f'attachment; filename="testimony-contributions.{fmt}"'
+    return response
 
 
 # The API's description is a file, kept by hand beside the code and served exactly as written;
