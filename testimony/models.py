@@ -488,3 +488,16 @@ class PublicationLogHead(Model):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128), default="")
+
+
+class MonthlyTally(Model):
+    """How many submissions were received, published, declined (by reason) and withdrawn in a
+    month (testimony/transparency.py): a count per (month, measure), nothing else. Counted as
+    each happens (retention deletes closed submissions, so they could not be counted later);
+    months are the coarsest date the site keeps of anything a submitter does."""
+
+    __tablename__ = "monthly_tallies"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11", UK time
+    measure: Mapped[str] = mapped_column(String(48), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

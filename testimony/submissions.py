@@ -11,7 +11,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import approved, codenames, erasure, instance_keys, lifecycle, publication_log, sealing
+from testimony import (
+    approved,
+    codenames,
+    erasure,
+    instance_keys,
+    lifecycle,
+    publication_log,
+    sealing,
+    transparency,
+)
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -81,6 +90,7 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
         warning_count=len(redaction.warnings),
     )
     db.session.add(submission)
+    transparency.tally(transparency.RECEIVED)  # this month's count, nothing more (testimony/transparency.py)
     sealing.seal_blob(
         submission,
         kind=BlobKind.BUNDLE,

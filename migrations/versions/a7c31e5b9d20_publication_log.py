@@ -1,6 +1,7 @@
 """publication log: a public, hash-chained, signed record of publications, corrections,
 takedowns and withdrawals (testimony/publication_log.py); contributions' correction and takedown
-notes (testimony/corrections.py)
+notes (testimony/corrections.py); monthly counts for the transparency page
+(testimony/transparency.py)
 
 Revision ID: a7c31e5b9d20
 Revises: f3a9d2c51e07
@@ -47,6 +48,14 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_publication_log_head")),
     )
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": GENESIS, "signature": ""}])
+    # Monthly counts for the transparency page (testimony/transparency.py).
+    op.create_table(
+        "monthly_tallies",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("measure", sa.String(length=48), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "measure", name=op.f("pk_monthly_tallies")),
+    )
     # Editors' corrections and takedowns of published contributions (testimony/corrections.py).
     op.add_column("contributions", sa.Column("amended_at", sa.DateTime(), nullable=True))
     op.add_column("contributions", sa.Column("removed_at", sa.DateTime(), nullable=True))
@@ -60,6 +69,7 @@ def downgrade():
         batch.drop_column("public_note")
         batch.drop_column("removed_at")
         batch.drop_column("amended_at")
+    op.drop_table("monthly_tallies")
     op.drop_table("publication_log_head")
     op.drop_index(op.f("ix_publication_log_contribution_id"), table_name="publication_log")
     op.drop_index(op.f("ix_publication_log_digest_slug"), table_name="publication_log")

@@ -34,7 +34,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from testimony import corrections, export, publishing, reading, search
+from testimony import corrections, export, publishing, reading, search, transparency
 from testimony.db import db
 from testimony.markdown import render
 from testimony.models import Contribution, Digest, Theme
@@ -329,6 +329,32 @@ def themes() -> Response:
                 }
                 for t in rows
             ]
+        }
+    )
+
+
+@bp.get("/transparency")
+def transparency_counts() -> Response:
+    """Monthly counts of testimony received, published, declined (by reason) and withdrawn, for
+    months that have ended; counts under 5 are given as "fewer than 5"."""
+    return _json(
+        {
+            "data": [
+                {
+                    "month": m.month,
+                    "received": m.received,
+                    "published": m.published,
+                    "withdrawn": m.withdrawn,
+                    "declined": m.declined,
+                }
+                for m in transparency.months()
+            ],
+            "meta": {
+                "suppressed_below": transparency.SUPPRESS,
+                "suppressed_as": transparency.FEWER,
+                "reasons": transparency.DECLINE_REASONS,
+                "page": url_for("public.transparency_page", _external=True),
+            },
         }
     )
 

@@ -22,7 +22,17 @@ from flask import (
 )
 from sqlalchemy import select
 
-from testimony import citations, feeds, instance_keys, publication_log, publishing, reading, search, trends
+from testimony import (
+    citations,
+    feeds,
+    instance_keys,
+    publication_log,
+    publishing,
+    reading,
+    search,
+    transparency,
+    trends,
+)
 from testimony.db import db
 from testimony.markdown import paragraphs, plain, render
 from testimony.models import Contribution, Digest, Theme, digest_themes
@@ -486,3 +496,16 @@ def _conditional(response: Response) -> Response:
     response.add_etag()
     response.make_conditional(request)
     return response
+
+
+# ---- transparency ----------------------------------------------------------------------------
+
+
+@bp.get("/transparency")
+def transparency_page() -> str:
+    return render_template(
+        "public/transparency.html",
+        months=transparency.months(),
+        reasons=transparency.DECLINE_REASONS,
+        fewer=transparency.FEWER,
+    )
