@@ -15,14 +15,17 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     jsonify,
     request,
     send_from_directory,
@@ -60,10 +63,49 @@ def _api_error(error: ApiError) -> Response:
 def _json(payload: Any, status: int = 200) -> Response:
     response = jsonify(payload)
     response.status_code = status
-    if status == 200:
+    if status == 200 and not g.get("api_keeping"):
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+class _NotKept(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__("not kept")
+        self.response = response
+
+
+def _kept(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Answers that depend only on the public set are kept per process until it changes, like
+    the reading pages (testimony/web/page_cache.py), keyed on the whole query. Searches (`q`) are
+    not kept: any words can be asked, and each would push a page out. Only 200s are kept."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> Response:
+        if "q" in request.args:
+            return view(**kwargs)
+        key = "api:" + json.dumps([request.endpoint, kwargs, sorted(request.args.items(multi=True))])
+
+        def render() -> str:
+            g.api_keeping = True
+            try:
+                response = view(**kwargs)
+            finally:
+                g.api_keeping = False
+            if response.status_code != 200:
+                raise _NotKept(response)
+            return response.get_data(as_text=True)
+
+        try:
+            body = page_cache.cached_page(key, render)
+        except _NotKept as refused:
+            return refused.response
+        response = Response(body, mimetype="application/json")
+        response.add_etag()
+        response.make_conditional(request)
+        return response
+
+    return wrapper
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -216,6 +258,7 @@ def index() -> Response:
 
 
 @bp.get("/digests")
+@_kept
 def digests() -> Response:
     limit = _limit()
     query = publishing.published_digests()
@@ -255,6 +298,7 @@ def _live_counts(ids: list[int]) -> dict[int, int]:
 
 
 @bp.get("/digests/<slug>")
+@_kept
 def digest(slug: str) -> Response:
     found = publishing.find_digest(slug)
     if found is None:
@@ -268,6 +312,7 @@ def _known_theme(slug: str) -> None:
 
 
 @bp.get("/contributions")
+@_kept
 def contributions() -> Response:
     limit = _limit()
     query = publishing.published_contributions().options(selectinload(Contribution.in_reply_to))
@@ -305,6 +350,7 @@ def contributions() -> Response:
 
 
 @bp.get("/contributions/<public_id>")
+@_kept
 def contribution(public_id: str) -> Response:
     found = publishing.find_contribution(public_id)
     if found is None:
@@ -315,6 +361,7 @@ def contribution(public_id: str) -> Response:
 
 
 @bp.get("/themes")
+@_kept
 def themes() -> Response:
     counts = reading.theme_counts()
     rows = db.session.scalars(select(Theme).order_by(Theme.name))

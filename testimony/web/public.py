@@ -383,7 +383,12 @@ def theme_feed(slug: str) -> Response:
     found = publishing.find_theme(slug)
     if found is None:
         abort(404)
-    atom = page_cache.cached_page(f"feed:theme:{slug}", lambda: feeds.theme_feed(found).decode("utf-8"))
+
+    def render() -> str:
+        ids = page_cache.theme_ids(slug, publishing.now())
+        return feeds.theme_feed(found, ids=ids).decode("utf-8")
+
+    atom = page_cache.cached_page(f"feed:theme:{slug}", render)
     return _atom(atom)
 
 
