@@ -458,7 +458,11 @@ LOG_PAGE = 200
 @bp.get("/.well-known/testimony-publication-key.pem")
 def publication_key() -> Response:
     """The public half of the key that signs the publication log (testimony/publication_log.py)."""
-    response = Response(publication_log.public_key_pem(), mimetype="application/x-pem-file")
+    try:
+        pem = publication_log.public_key_pem()
+    except instance_keys.InstanceNotInitialised:
+        abort(404)  # keys from before the signing key: `flask init` adds it
+    response = Response(pem, mimetype="application/x-pem-file")
     response.headers["Content-Disposition"] = 'inline; filename="testimony-publication-key.pem"'
     return _conditional(response)
 
