@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -51,36 +52,54 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def rows(permalink: Callable[[str], str], when: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Every contribution of every published digest, as plain values."""
-    when = when or publishing.now()
-    digests = db.session.execute(
-        select(Digest.id, Digest.slug, Digest.title, Digest.published_at)
-        .where(publishing.digest_is_public(when))
-        .order_by(Digest.published_at, Digest.id)
-    ).all()
+def stream(app: Flask, permalink: Callable[[str], str], when: dt.datetime) -> Iterator[dict[str, Any]]:
+    """Every contribution of every published digest, as plain values, read in batches. Each
+    batch is read in an app context (and database session) of its own, closed before its rows
+    are handed on: a stream that is read slowly, or never to the end, holds no connection and
+    leaves no context behind."""
+    with app.app_context():
+        digests = [
+            tuple(row)
+            for row in db.session.execute(
+                select(Digest.id, Digest.slug, Digest.title, Digest.published_at)
+                .where(publishing.digest_is_public(when))
+                .order_by(Digest.published_at, Digest.id)
+            )
+        ]
     per_batch = max(1, BATCH // 20)  # digests hold about 20 contributions each
     for start in range(0, len(digests), per_batch):
-        chunk = digests[start : start + per_batch]
-        by_id = {d.id: d for d in chunk}
-        contributions = db.session.scalars(
-            select(Contribution)
-            .where(Contribution.digest_id.in_(list(by_id)))
-            .options(selectinload(Contribution.themes), selectinload(Contribution.in_reply_to))
-        ).all()
-        grouped: dict[int, list[Contribution]] = {}
-        for c in contributions:
-            grouped.setdefault(c.digest_id or 0, []).append(c)
-        for digest in chunk:
-            ordered = sorted(grouped.get(digest.id, []), key=lambda c: (c.position, c.public_id))
-            for number, c in enumerate(ordered, start=1):
-                parent = c.in_reply_to
-                yield {
+        with app.app_context():
+            records = _batch(digests[start : start + per_batch], permalink)
+        yield from records
+
+
+def rows(permalink: Callable[[str], str], when: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The whole dataset at once (for tests and small archives), in the current app context."""
+    return list(stream(current_app._get_current_object(), permalink, when or publishing.now()))  # type: ignore[attr-defined]
+
+
+def _batch(chunk: list[tuple[Any, ...]], permalink: Callable[[str], str]) -> list[dict[str, Any]]:
+    by_id = {ident: (slug, title, published_at) for ident, slug, title, published_at in chunk}
+    contributions = db.session.scalars(
+        select(Contribution)
+        .where(Contribution.digest_id.in_(list(by_id)))
+        .options(selectinload(Contribution.themes), selectinload(Contribution.in_reply_to))
+    ).all()
+    grouped: dict[int, list[Contribution]] = {}
+    for c in contributions:
+        grouped.setdefault(c.digest_id or 0, []).append(c)
+    out: list[dict[str, Any]] = []
+    for ident, (slug, title, published_at) in by_id.items():
+        ordered = sorted(grouped.get(ident, []), key=lambda c: (c.position, c.public_id))
+        for number, c in enumerate(ordered, start=1):
+            parent = c.in_reply_to
+            out.append(
+                {
                     "id": c.public_id,
                     "number": number,
-                    "digest_id": digest.slug,
-                    "digest_title": digest.title,
-                    "published_at": _iso(digest.published_at),
+                    "digest_id": slug,
+                    "digest_title": title,
+                    "published_at": _iso(published_at),
                     "themes": [t.slug for t in c.themes] if not c.withdrawn else [],
                     "text": "" if c.withdrawn else c.text,
                     "url": permalink(c.public_id),
@@ -94,7 +113,8 @@ def rows(permalink: Callable[[str], str], when: dt.datetime | None = None) -> It
                     and (parent.withdrawn or publishing.is_public(parent))
                     else None,
                 }
-        db.session.expunge_all()  # batches are not kept in the session
+            )
+    return out
 
 
 def jsonl(records: Iterator[dict[str, Any]]) -> Iterator[str]:

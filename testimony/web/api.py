@@ -29,7 +29,6 @@ from flask import (
     jsonify,
     request,
     send_from_directory,
-    stream_with_context,
     url_for,
 )
 from flask.globals import request_ctx
@@ -414,11 +413,21 @@ EXPORTS = {
 }
 
 
-@bp.get("/export/contributions.jsonl", defaults={"fmt": "jsonl"})
-@bp.get("/export/contributions.csv", defaults={"fmt": "csv"})
-def export_contributions(fmt: str) -> Response:
-    """Every published contribution, streamed (testimony/export.py). The ETag is the public
-    set's version, so a client that has the current file gets 304 without anything being read."""
+@bp.get("/export/contributions.jsonl")
+def export_jsonl() -> Response:
+    """Every published contribution as JSON Lines (testimony/export.py)."""
+    return _export("jsonl")
+
+
+@bp.get("/export/contributions.csv")
+def export_csv() -> Response:
+    """Every published contribution as CSV (testimony/export.py)."""
+    return _export("csv")
+
+
+def _export(fmt: str) -> Response:
+    """The dataset, streamed. The ETag is the public set's version, so a client that has the
+    current file gets 304 without anything being read."""
     version = page_cache.public_version(publishing.now())
     tag = hashlib.sha256(f"{fmt}:{version!r}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(tag):
@@ -426,9 +435,12 @@ def export_contributions(fmt: str) -> Response:
         response.set_etag(tag)
         return response
     mimetype, lines = EXPORTS[fmt]
-    permalink = lambda public_id: url_for("public.contribution", public_id=public_id, _external=True)  # noqa: E731
-    body = stream_with_context(lines(export.rows(permalink)))
-    response = Response(body, mimetype=mimetype)
+    # The stream runs after this view returns: each batch in an app context of its own
+    # (testimony/export.py: stream), so a client that reads slowly, or never, holds nothing open.
+    address = url_for("public.contribution", public_id="PUBLIC-ID", _external=True)
+    app, when = current_app._get_current_object(), publishing.now()  # type: ignore[attr-defined]
+    records = export.stream(app, lambda public_id: address.replace("PUBLIC-ID", public_id), when)
+    response = Response(lines(records), mimetype=mimetype)
     response.set_etag(tag)
     response.headers["Content-Disposition"] = f'attachment; filename="testimony-contributions.{fmt}"'
     return response

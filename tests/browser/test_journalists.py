@@ -51,7 +51,9 @@ def test_journalist_reads_the_guide_cites_and_checks_the_api(site: Site) -> None
     enter(page, "nav.reading-nav a:has-text('API')")
     assert page.locator("h1").inner_text() == "API reference"
     assert page.locator("h2#get-contributions").inner_text() == "GET /api/v1/contributions"
-    assert page.locator("h2#get-export-contributions-csv").inner_text() == "GET /api/v1/export/contributions.csv"
+    assert (
+        page.locator("h2#get-export-contributions-csv").inner_text() == "GET /api/v1/export/contributions.csv"
+    )
     site.check(page, "api-reference")
 
     # The API answers a page of another site (CORS) without credentials.
