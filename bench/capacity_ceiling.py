@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, render_template, url_for
 
 from testimony import approved, publishing
 from testimony.markdown import paragraphs, plain, render
-from testimony.web.public import iso, long_date, month_name
+from testimony.web.filters import iso, long_date, month_name
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -80,8 +80,9 @@ def _refuse_unreadable_forms() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from testimony.web import api, health, public, status, submit
+    from testimony.web import api, filters, health, public, status, submit
 
+    filters.init_app(app)  # dates, Markdown, plain text: for every template, desk included
     health.init_app(app)  # /healthz: never rate-limited, nothing logged
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
@@ -96,7 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from devtools import demo, generate
-    from testimony import backup, cli, jobs, recovery, search
+    from testimony import backup, cli, jobs, publication_log, recovery, search
 
     cli.init_app(app)
     backup.init_app(app)
@@ -105,3 +106,4 @@ def _register_commands(app: Flask) -> None:
     demo.init_app(app)
     generate.init_app(app)
     search.init_app(app)
+    publication_log.init_app(app)

@@ -91,6 +91,25 @@ def new_contribution(
     return contribution
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A contribution's wording as the desk shows it: the text, its themes, and whether it
+    answers another contribution. Opened by the view, so templates never decrypt."""
+
+    text: str
+    themes: list[Theme]
+    responds: bool
+
+
+def opened(contributions: Iterable[Contribution]) -> dict[int, Opened]:
+    """Each contribution's wording and themes, opened from its seal where it is still sealed,
+    keyed by contribution id."""
+    return {
+        c.id: Opened(text=text_of(c), themes=themes_of(c), responds=parent_of(c) is not None)
+        for c in contributions
+    }
+
+
 def is_sealed(contribution: Contribution) -> bool:
     return contribution.sealed is not None
 

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from testimony import approved, audit, instance_keys, publishing
+from testimony import approved, audit, instance_keys, publication_log, publishing
 from testimony.db import db
 from testimony.themes import sync_themes
 
@@ -43,16 +43,28 @@ def init_command(admin_name: str) -> None:
         click.echo("\nRECOVERY KEY (shown once; write it down and keep it offline, never on this server):")
         click.echo("  " + instance_keys.encode_recovery_key(recovery_private))
         click.echo("It opens every submission if all moderator accounts are lost.\n")
+    before = instance_keys.load(current_app)
     completed = instance_keys.add_missing(current_app)
     if completed is not None:
         instance_keys.apply(current_app, completed)
-        click.echo("Added a publication key to " + instance_keys.path_for(current_app))
+        added_keys = [
+            name
+            for name, was in (
+                ("a publication key", before and before.publication_key),
+                ("a signing key", before and before.signing_key),
+            )
+            if not was
+        ]
+        click.echo(f"Added {' and '.join(added_keys)} to " + instance_keys.path_for(current_app))
     keyed_from = audit.key_the_chain()
     if keyed_from is not None:
         click.echo(
             f"Added an audit key to {instance_keys.path_for(current_app)}: the audit chain is keyed "
             f"from event {keyed_from} on."
         )
+    recorded = publication_log.record_earlier()
+    if recorded:
+        click.echo(f"Recorded {recorded} earlier publications and withdrawals in the publication log.")
     sealed = approved.seal_leftovers()
     db.session.commit()
     if sealed:

@@ -11,6 +11,10 @@
   cannot rewrite a row and recompute the chain; unknown names typed at the desk's login are kept
   only as an HMAC under it. `audit_keyed_from` is the first audit row under the key: rows before
   it were written by a version that chained them with plain SHA-256 (0: every row is keyed).
+* `signing_key`: an Ed25519 private key (raw, 32 bytes) that signs the public publication log
+  and each digest's manifest (testimony/publication_log.py). Its public half is published (the
+  about page, /.well-known/testimony-publication-key.pem), so anyone can check what was
+  published, and that nothing was changed silently since.
 
 These are kept out of the database on purpose: a stolen database without this file cannot even
 test guesses of a codename against the lookup ids.
@@ -25,6 +29,8 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from flask import Flask
 
 from testimony import crypto
@@ -45,6 +51,7 @@ class InstanceKeys:
     publication_key: bytes | None = None
     audit_key: bytes | None = None
     audit_keyed_from: int = 0
+    signing_key: bytes | None = None
 
 
 def path_for(app: Flask) -> str:
@@ -65,6 +72,7 @@ def load(app: Flask) -> InstanceKeys | None:
         publication_key=_unb64(raw["publication_key"]) if "publication_key" in raw else None,
         audit_key=_unb64(raw["audit_key"]) if "audit_key" in raw else None,
         audit_keyed_from=int(raw.get("audit_keyed_from", 0)),
+        signing_key=_unb64(raw["signing_key"]) if "signing_key" in raw else None,
     )
 
 
@@ -80,6 +88,7 @@ def create(app: Flask) -> tuple[InstanceKeys, bytes]:
         publication_key=crypto.random_key(),
         audit_key=crypto.random_key(),
         audit_keyed_from=0,
+        signing_key=new_signing_key(),
     )
     os.makedirs(app.instance_path, exist_ok=True)
     # O_EXCL: never overwrite existing keys, which would orphan every stored submission.
@@ -88,14 +97,32 @@ def create(app: Flask) -> tuple[InstanceKeys, bytes]:
 
 
 def add_missing(app: Flask) -> InstanceKeys | None:
-    """Give keys made before the publication key existed one (`flask init` calls this).
-    Returns the completed keys, or None when nothing was missing."""
+    """Give keys made before the publication key or the signing key existed them (`flask init`
+    calls this). Returns the completed keys, or None when nothing was missing."""
     keys = load(app)
-    if keys is None or keys.publication_key is not None:
+    if keys is None or (keys.publication_key is not None and keys.signing_key is not None):
         return None
-    completed = dataclasses.replace(keys, publication_key=crypto.random_key())
+    completed = dataclasses.replace(
+        keys,
+        publication_key=keys.publication_key or crypto.random_key(),
+        signing_key=keys.signing_key or new_signing_key(),
+    )
     _replace(app, completed)
     return completed
+
+
+def new_signing_key() -> bytes:
+    private = ed25519.Ed25519PrivateKey.generate()
+    return private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def signing_key(app: Flask) -> ed25519.Ed25519PrivateKey:
+    raw = current(app).signing_key
+    if raw is None:
+        raise InstanceNotInitialised("the instance keys have no signing key: run `flask --app wsgi init`")
+    return ed25519.Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def add_audit_key(app: Flask, key: bytes, keyed_from: int) -> InstanceKeys:
@@ -145,6 +172,8 @@ def _payload(keys: InstanceKeys) -> dict[str, str | int]:
     if keys.audit_key is not None:
         payload["audit_key"] = _b64(keys.audit_key)
         payload["audit_keyed_from"] = keys.audit_keyed_from
+    if keys.signing_key is not None:
+        payload["signing_key"] = _b64(keys.signing_key)
     return payload
 
 

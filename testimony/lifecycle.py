@@ -41,7 +41,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from testimony import audit
+from testimony import audit, transparency
 from testimony.db import db
 from testimony.models import Moderator, Status, Submission, today, utcnow
 
@@ -194,6 +194,8 @@ def decide(
     values: dict[str, Any] = {"status": move.to}
     if move.to in FINAL:
         values["decided_on"] = today()
+    if move.to == Status.DECLINED:
+        transparency.tally(transparency.declined(detail))
     if move.to != Status.WAITING:
         # Decided: nobody holds it any more. Asking keeps the claim for when the answer comes.
         values["claimed_by_id"], values["claimed_until"] = None, None
@@ -368,6 +370,7 @@ def withdraw(submission: Submission) -> Status:
         allowed_from={previous},
         seen_version=submission.version,
     )
+    transparency.tally(transparency.WITHDRAWN)
     return previous
 
 
@@ -414,7 +417,9 @@ def publish(submission_ids: Iterable[int], on: dt.date, *, source_wait_ended: Co
         .values(status=move.to, version=Submission.version + 1, decided_on=on)
         .execution_options(synchronize_session="fetch")
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    moved = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    transparency.tally(transparency.PUBLISHED, moved, on=on)
+    return moved
 
 
 # ---- the one UPDATE -------------------------------------------------------------------------

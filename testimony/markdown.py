@@ -8,6 +8,7 @@ images, iframes) is removed.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -59,8 +60,21 @@ def _cleaner() -> bleach.sanitizer.Cleaner:
 _DROP_WHOLE = re.compile(r"<(script|style|iframe|object|template|textarea)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
+# Editors' introductions are the only Markdown (contributed words are escaped into paragraphs,
+# cheaply, and are not kept here: a withdrawn contribution's words must not linger in a cache).
+# An introduction is rendered once per process and kept, keyed by its content: pages, feeds and
+# the API never run Markdown or bleach again for a text already seen (make bench: that was most
+# of the home page's time). What is kept is an editor's published or previewed introduction.
+RENDERED = 4096
+
+
+@functools.lru_cache(maxsize=RENDERED)
 def render(text: str) -> Markup:
-    """Markdown to clean HTML, safe to put in a page, a feed or the API."""
+    """Markdown to clean HTML, safe to put in a page, a feed or the API (cached by content)."""
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
     raw = md.markdown(_DROP_WHOLE.sub("", text or ""), extensions=["sane_lists"], output_format="html")
     return Markup(_cleaner().clean(raw))  # noqa: S704 - cleaned to the allow-list just above
 
@@ -75,6 +89,7 @@ def paragraphs(text: str) -> Markup:
     )
 
 
+@functools.lru_cache(maxsize=RENDERED)
 def plain(text: str, limit: int | None = None) -> str:
     """Markdown to plain text (for summaries and meta descriptions)."""
     html = md.markdown(_DROP_WHOLE.sub("", text or ""))

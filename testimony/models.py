@@ -425,6 +425,12 @@ class Contribution(Model):
     )
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    # An editor's correction or takedown after publication (testimony/corrections.py): when, and
+    # the note readers see ("Amended on ...", "Removed on ..."). A takedown also sets `withdrawn`,
+    # so the publication rule needs nothing new; `removed_at` says it was the editors, not the author.
+    amended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    public_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     digest: Mapped[Digest | None] = relationship(back_populates="contributions")
     themes: Mapped[list[Theme]] = relationship(secondary=contribution_themes, order_by="Theme.name")
@@ -459,3 +465,48 @@ class SealedApproval(Model):
     )
     format: Mapped[int] = mapped_column(SmallInteger)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublicationLogEntry(Model):
+    """One entry of the public, hash-chained publication log (testimony/publication_log.py): a
+    digest published (its signed manifest), a contribution corrected, taken down or withdrawn.
+    `entry` is the canonical JSON that `hash` (SHA-256) and `signature` (Ed25519, the instance's
+    signing key) cover; it holds `prev`, the hash of the entry before, so removing or changing
+    an entry breaks the chain."""
+
+    __tablename__ = "publication_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    digest_slug: Mapped[str] = mapped_column(String(120), index=True)
+    contribution_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    entry: Mapped[str] = mapped_column(db.Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class PublicationLogHead(Model):
+    """The one row (id 1) naming the newest publication log entry, signed. Every append updates
+    it first, which serialises appends (as the audit chain's head does), and removing the newest
+    entries is detected because the head still names them."""
+
+    __tablename__ = "publication_log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128), default="")
+
+
+class MonthlyTally(Model):
+    """How many submissions were received, published, declined (by reason) and withdrawn in a
+    month (testimony/transparency.py): a count per (month, measure), nothing else. Counted as
+    each happens (retention deletes closed submissions, so they could not be counted later);
+    months are the coarsest date the site keeps of anything a submitter does."""
+
+    __tablename__ = "monthly_tallies"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11", UK time
+    measure: Mapped[str] = mapped_column(String(48), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

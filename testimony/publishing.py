@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
-from testimony import approved, audit, lifecycle, search
+from testimony import approved, audit, lifecycle, publication_log, search
 from testimony.db import db
 from testimony.models import Contribution, Digest, DigestKind, Status, Submission, Theme, utcnow
 
@@ -250,11 +249,12 @@ def lock_draft(digest: Digest, *, seen_version: int | None = None, due_by: dt.da
     )
 
 
-def change_draft(digest: Digest) -> bool:
-    """Start a change to a draft digest's contents or details (add, remove, move, edit). A
+def change_draft(digest: Digest, *, seen_version: int | None = None) -> bool:
+    """Start a change to a draft digest's contents or details (add, remove, move, edit), if it
+    is still the version the editor's form showed (`seen_version`, when the form says). A
     scheduled digest goes back to the drafts: what publishes itself later must be what the editor
     who scheduled it saw. Returns whether a schedule was cancelled."""
-    lock_draft(digest)
+    lock_draft(digest, seen_version=seen_version)
     if digest.scheduled_for is None:
         return False
     digest.scheduled_for = None
@@ -376,6 +376,8 @@ def publish(
     lifecycle.publish(statuses.keys(), when.date(), source_wait_ended=approved.source_wait_ended(when.date()))
     db.session.flush()
     search.index(contributions)
+    # Its signed manifest goes in the public log in the same transaction (testimony/publication_log.py).
+    publication_log.record_publication(digest)
 
 
 def schedule(digest: Digest, when: dt.datetime | None, *, seen_version: int | None = None) -> None:
@@ -438,16 +440,3 @@ def remove_from_digest(contribution: Contribution) -> None:
         raise PublishError("Contributions cannot be taken out of a published digest.")
     contribution.digest_id = None
     contribution.position = 0
-
-
-def theme_counts(when: dt.datetime | None = None) -> Counter[str]:
-    """How many public contributions each theme (by slug) holds."""
-    query = (
-        select(Theme.slug, func.count(Contribution.id))
-        .select_from(Contribution)
-        .join(Digest, Contribution.digest_id == Digest.id)
-        .join(Contribution.themes)
-        .where(contribution_is_public(when or now()))
-        .group_by(Theme.slug)
-    )
-    return Counter({slug: int(n) for slug, n in db.session.execute(query)})

@@ -12,7 +12,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 
 from nlp import Redaction
-from testimony import approved, codenames, erasure, instance_keys, lifecycle, publishing, sealing
+from testimony import (
+    approved,
+    codenames,
+    erasure,
+    instance_keys,
+    lifecycle,
+    publication_log,
+    publishing,
+    sealing,
+    transparency,
+)
 from testimony.db import db
 from testimony.models import (
     Author,
@@ -87,6 +97,7 @@ def store(redaction: Redaction, *, in_reply_to: str | None = None) -> tuple[Subm
         warning_count=len(redaction.warnings),
     )
     db.session.add(submission)
+    transparency.tally(transparency.RECEIVED)  # this month's count, nothing more (testimony/transparency.py)
     sealing.seal_blob(
         submission,
         kind=BlobKind.BUNDLE,
@@ -328,6 +339,11 @@ def withdraw(submission: Submission) -> Status:
         .where(Contribution.submission_id == submission.id)
         .execution_options(populate_existing=True)
     ):
+        digest = contribution.digest
+        if digest is not None and digest.published_at is not None and not contribution.withdrawn:
+            # The public log records that it went (the day only), so its absence is not a silent edit.
+            number = [c.id for c in publication_log.numbered(digest.contributions)].index(contribution.id) + 1
+            publication_log.record_withdrawal(contribution, number)
         contribution.withdrawn = True
         approved.forget(contribution)
         contribution.themes = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover
 SHORT_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 Month = tuple[int, int]
+Cache = Callable[[str, Callable[[], dict[str, dict[Month, int]]]], dict[str, dict[Month, int]]]
 
 
 @dataclass
@@ -69,27 +71,36 @@ def _months_back(last: Month, n: int) -> list[Month]:
     return list(reversed(out))
 
 
-def monthly_counts(months: int = 12, when: dt.datetime | None = None) -> TrendData:
+def monthly_counts(
+    months: int = 12, when: dt.datetime | None = None, *, cache: Cache | None = None
+) -> TrendData:
     """Counts for the `months` months up to and including the current one (London time).
-    A contribution counts in the month its digest was published, once per theme it carries."""
+    A contribution counts in the month its digest was published, once per theme it carries.
+    `cache(key, compute)` may keep the counts (plain numbers) while the public set is unchanged
+    (testimony/web/page_cache.py: figures): counting reads every public contribution."""
     when = when or publishing.now()
     span = _months_back(_month_of(when), months)
     first = dt.datetime(span[0][0], span[0][1], 1, tzinfo=LONDON).astimezone(dt.UTC).replace(tzinfo=None)
-    rows = db.session.execute(
-        select(Digest.published_at, Theme.slug)
-        .select_from(Contribution)
-        .join(Digest, Contribution.digest_id == Digest.id)
-        .join(Contribution.themes)
-        .where(publishing.contribution_is_public(when), Digest.published_at >= first)
-    )
-    data = TrendData(span, list(db.session.scalars(select(Theme).order_by(Theme.name))))
-    for published_at, slug in rows:
-        if published_at is None:
-            continue
-        month = _month_of(published_at)
-        per_theme = data.counts.setdefault(slug, {})
-        per_theme[month] = per_theme.get(month, 0) + 1
-    return data
+
+    def count() -> dict[str, dict[Month, int]]:
+        rows = db.session.execute(
+            select(Digest.published_at, Theme.slug)
+            .select_from(Contribution)
+            .join(Digest, Contribution.digest_id == Digest.id)
+            .join(Contribution.themes)
+            .where(publishing.contribution_is_public(when), Digest.published_at >= first)
+        )
+        counts: dict[str, dict[Month, int]] = {}
+        for published_at, slug in rows:
+            if published_at is None:
+                continue
+            month = _month_of(published_at)
+            per_theme = counts.setdefault(slug, {})
+            per_theme[month] = per_theme.get(month, 0) + 1
+        return counts
+
+    counts = cache(f"trends:{first.isoformat()}", count) if cache else count()
+    return TrendData(span, list(db.session.scalars(select(Theme).order_by(Theme.name))), counts)
 
 
 # ---- chart layout ----------------------------------------------------------------------------

@@ -23,21 +23,20 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from moderation.views.auth import current_user, role_required
-from testimony import approved, audit, digests, lifecycle, publishing
+from testimony import approved, audit, corrections, digests, lifecycle, publishing, reading
 from testimony.db import db
-from testimony.models import Contribution, Digest, DigestKind, Role, Theme, utcnow
+from testimony.models import Contribution, Digest, Role, Theme, utcnow
 from testimony.text import clean
 
 bp = Blueprint("desk_digests", __name__, url_prefix="/desk/digests")
 
 MAX_TITLE = 200
 MAX_INTRO = 20_000
-SINGLE_TITLE = "In case you missed it"
 try:
     LONDON: dt.tzinfo = zoneinfo.ZoneInfo("Europe/London")
 except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover
@@ -98,16 +97,11 @@ def local_input_value(moment: dt.datetime | None) -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
 
 
-def _renumber(digest: Digest, ordered: list[Contribution]) -> None:
-    for position, contribution in enumerate(ordered, start=1):
-        contribution.position = position
-    digest.updated_at = utcnow()
-
-
 def _change(digest: Digest) -> str:
-    """Start changing a draft (refused if it was published meanwhile). Returns what to add to
-    the editor's message."""
-    if publishing.change_draft(digest):
+    """Start changing a draft (refused if it was published meanwhile, or changed since the
+    editor's form was made: two editors saving one draft, the second is shown the conflict).
+    Returns what to add to the editor's message."""
+    if publishing.change_draft(digest, seen_version=lifecycle.parse_version(request.form.get("version"))):
         return " It was scheduled: changing it cancelled the schedule. Schedule it again when it is ready."
     return ""
 
@@ -187,13 +181,12 @@ def single() -> Response:
     if contribution is None:
         flash("That contribution is not available any more.")
         return redirect(url_for("desk_digests.index"))
-    digest = digests.create_draft(
-        SINGLE_TITLE,
-        kind=DigestKind.SINGLE,
+    digest = digests.create_single(
+        contribution,
         themes=[t.slug for t in approved.themes_of(contribution)],
         created_by=current_user().name,
     )
-    if not _claim(contribution, digest, 1):
+    if digest is None:
         db.session.rollback()
         flash("That contribution was just taken by another digest.")
         return redirect(url_for("desk_digests.index"))
@@ -201,22 +194,6 @@ def single() -> Response:
     db.session.commit()
     flash("Single post created. Give it a title and an introduction if you like, then publish.")
     return redirect(url_for("desk_digests.edit", digest_id=digest.id))
-
-
-def _claim(contribution: Contribution, digest: Digest, position: int) -> bool:
-    """Put a contribution in `digest` unless another digest took it first (checked in SQL)."""
-    result = db.session.execute(
-        update(Contribution)
-        .where(
-            Contribution.id == contribution.id,
-            Contribution.digest_id.is_(None),
-            Contribution.withdrawn.is_(False),
-        )
-        .values(digest_id=digest.id, position=position)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(contribution)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @bp.get("/<int:digest_id>")
@@ -237,6 +214,8 @@ def _edit_page(digest: Digest, *, error: str | None = None, status: int = 200) -
     page = render_template(
         "desk/digests/edit.html",
         digest=digest,
+        # Wording and themes opened here, for the draft's contributions and the pool alike.
+        opened=approved.opened([*digest.contributions, *available]),
         themes=themes,
         chosen={t.slug for t in digest.themes},
         theme_filter=theme_filter,
@@ -255,8 +234,8 @@ def _act(digest_id: int, action: Callable[[Digest], str]) -> Any:
         message = action(digest)
     except publishing.DigestChanged as exc:
         db.session.rollback()
-        return _edit_page(_digest(digest_id), error=str(exc), status=409)
-    except (FormProblem, publishing.PublishError) as exc:
+        return render_template("desk/digests/conflict.html", digest=_digest(digest_id), reason=str(exc)), 409
+    except (FormProblem, digests.CompositionProblem, publishing.PublishError) as exc:
         db.session.rollback()
         return _edit_page(_digest(digest_id), error=str(exc), status=400)
     db.session.commit()
@@ -287,19 +266,8 @@ def add(digest_id: int) -> Any:
         if not wanted:
             raise FormProblem("Tick the contributions to add.")
         cancelled = _change(digest)
-        if digest.kind == DigestKind.SINGLE and len(digest.contributions) + len(wanted) > 1:
-            raise FormProblem("A single post carries exactly one contribution.")
-        rows = list(
-            db.session.scalars(publishing.available_contributions().where(Contribution.public_id.in_(wanted)))
-        )
-        position = max((c.position for c in digest.contributions), default=0)
-        added = 0
-        for contribution in sorted(rows, key=lambda c: wanted.index(c.public_id)):
-            position += 1
-            added += _claim(contribution, digest, position)
-        digest.updated_at = utcnow()
+        added, missed = digests.add(digest, wanted)
         _record("digest_contributions_added", digest, f"{added} added")
-        missed = len(wanted) - added
         return (
             f"Added {added}."
             + (f" {missed} had been taken or withdrawn meanwhile." if missed else "")
@@ -316,29 +284,21 @@ def order(digest_id: int) -> Any:
 
     def change(digest: Digest) -> str:
         cancelled = _change(digest)
-        current = list(digest.contributions)
-        by_id = {c.public_id: c for c in current}
-        if (target := request.form.get("remove")) in by_id:
-            publishing.remove_from_digest(by_id[target])
-            _renumber(digest, [c for c in current if c.public_id != target])
+        if (target := request.form.get("remove")) and digests.remove(digest, target):
             _record("digest_contribution_removed", digest)
             return "Removed; it is back among the approved contributions." + cancelled
         for button, step in (("up", -1), ("down", 1)):
-            if (target := request.form.get(button)) in by_id:
-                i = current.index(by_id[target])
-                j = max(0, min(len(current) - 1, i + step))
-                current[i], current[j] = current[j], current[i]
-                _renumber(digest, current)
+            if (target := request.form.get(button)) and digests.move(digest, target, step):
                 _record("digest_reordered", digest)
                 return "Moved." + cancelled
-        keyed = []
-        for index, c in enumerate(current):
-            try:
-                wanted = float(request.form.get(f"position-{c.public_id}", index + 1))
-            except ValueError as exc:
-                raise FormProblem("Positions must be numbers.") from exc
-            keyed.append((wanted, index, c))
-        _renumber(digest, [c for _, _, c in sorted(keyed, key=lambda k: (k[0], k[1]))])
+        wanted: dict[str, float] = {}
+        for key, value in request.form.items():
+            if key.startswith("position-"):
+                try:
+                    wanted[key.removeprefix("position-")] = float(value)
+                except ValueError as exc:
+                    raise FormProblem("Positions must be numbers.") from exc
+        digests.reorder(digest, wanted)
         _record("digest_reordered", digest)
         return "Order saved." + cancelled
 
@@ -348,6 +308,18 @@ def order(digest_id: int) -> Any:
 @bp.post("/<int:digest_id>/publish")
 @role_required(Role.EDITOR)
 def publish(digest_id: int) -> Any:
+    if request.form.get("confirm") != "yes":
+        # "Publish now" asks first: publication cannot be undone (only corrected, with a note).
+        digest = _digest(digest_id)
+        if digest.published_at is not None:
+            return _edit_page(digest, error="This digest is already published.", status=400)
+        return render_template(
+            "desk/digests/confirm_publish.html",
+            digest=digest,
+            version=_seen_version(),
+            live=sum(1 for c in digest.contributions if not c.withdrawn),
+        )
+
     def change(digest: Digest) -> str:
         publishing.publish(digest, publishing.now(), seen_version=_seen_version())
         _record(
@@ -404,6 +376,67 @@ def delete(digest_id: int) -> Any:
 @bp.get("/<int:digest_id>/preview")
 @role_required(Role.EDITOR)
 def preview(digest_id: int) -> str:
-    from testimony.web.public import render_digest
+    page = reading.digest_page(_digest(digest_id), preview=True)
+    return render_template("desk/digests/preview.html", page=page, digest=page.digest, preview=True)
 
-    return render_digest(_digest(digest_id), preview=True, template="desk/digests/preview.html")
+
+# ---- after publication: corrections and takedowns ----------------------------------------------
+
+
+def _published_contribution(digest_id: int, public_id: str) -> tuple[Digest, Contribution]:
+    digest = _digest(digest_id)
+    found = next((c for c in digest.contributions if c.public_id == public_id), None)
+    if found is None or digest.published_at is None:
+        abort(404)
+    return digest, found
+
+
+def _after_publication(
+    digest_id: int, public_id: str, action: Callable[[Contribution, str], None], audited: str, done: str
+) -> Any:
+    digest, contribution = _published_contribution(digest_id, public_id)
+    note = clean(request.form.get("note", ""))
+    try:
+        action(contribution, note)
+    except corrections.CorrectionRefused as exc:
+        db.session.rollback()
+        return _edit_page(_digest(digest_id), error=str(exc), status=400)
+    # Who and why, in the audit trail; the note is the editors' own words, never contributed text.
+    audit.record(
+        current_user().name, audited, item=contribution.public_id, detail=f"{digest.slug}: {note}"[:255]
+    )
+    db.session.commit()
+    flash(done)
+    return redirect(url_for("desk_digests.edit", digest_id=digest_id))
+
+
+@bp.post("/<int:digest_id>/contributions/<public_id>/correct")
+@role_required(Role.EDITOR)
+def correct(digest_id: int, public_id: str) -> Any:
+    """Replace a published contribution's text; the public page shows "Amended on ..." and why."""
+    text = clean(request.form.get("text", ""))
+    return _after_publication(
+        digest_id,
+        public_id,
+        lambda c, note: corrections.correct(c, text, note),
+        "contribution_corrected",
+        "Corrected. The public page, feeds and API show the new text with your note, and the publication log records it.",
+    )
+
+
+@bp.post("/<int:digest_id>/contributions/<public_id>/take-down")
+@role_required(Role.EDITOR)
+def take_down(digest_id: int, public_id: str) -> Any:
+    """Remove a published contribution; the public page shows "Removed on ..." and why."""
+    if request.form.get("confirm") != "yes":
+        digest, _contribution = _published_contribution(digest_id, public_id)
+        return _edit_page(
+            digest, error="Tick the box to confirm the takedown: it cannot be undone.", status=400
+        )
+    return _after_publication(
+        digest_id,
+        public_id,
+        corrections.take_down,
+        "contribution_taken_down",
+        "Taken down. Its text is gone from every page, feed and the API; the note says when and why.",
+    )

@@ -15,18 +15,32 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
+import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask.globals import request_ctx
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from testimony import publishing, search
+from testimony import corrections, export, publishing, reading, search, transparency
 from testimony.db import db
 from testimony.markdown import render
 from testimony.models import Contribution, Digest, Theme
+from testimony.web import page_cache
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,10 +62,49 @@ def _api_error(error: ApiError) -> Response:
 def _json(payload: Any, status: int = 200) -> Response:
     response = jsonify(payload)
     response.status_code = status
-    if status == 200:
+    if status == 200 and not g.get("api_keeping"):
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+class _NotKept(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__("not kept")
+        self.response = response
+
+
+def _kept(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Answers that depend only on the public set are kept per process until it changes, like
+    the reading pages (testimony/web/page_cache.py), keyed on the whole query. Searches (`q`) are
+    not kept: any words can be asked, and each would push a page out. Only 200s are kept."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> Response:
+        if "q" in request.args:
+            return view(**kwargs)
+        key = "api:" + json.dumps([request.endpoint, kwargs, sorted(request.args.items(multi=True))])
+
+        def render() -> str:
+            g.api_keeping = True
+            try:
+                response = view(**kwargs)
+            finally:
+                g.api_keeping = False
+            if response.status_code != 200:
+                raise _NotKept(response)
+            return response.get_data(as_text=True)
+
+        try:
+            body = page_cache.cached_page(key, render)
+        except _NotKept as refused:
+            return refused.response
+        response = Response(body, mimetype="application/json")
+        response.add_etag()
+        response.make_conditional(request)
+        return response
+
+    return wrapper
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -132,7 +185,13 @@ def theme_json(theme: Theme) -> dict[str, Any]:
 
 def contribution_json(c: Contribution) -> dict[str, Any]:
     if c.withdrawn:
-        return {"id": c.public_id, "withdrawn": True, "note": publishing.WITHDRAWN_NOTE, "text": None}
+        return {
+            "id": c.public_id,
+            "withdrawn": True,
+            "note": corrections.note_text(c),
+            "removed_at": _iso(c.removed_at),
+            "text": None,
+        }
     digest = c.digest
     assert digest is not None  # noqa: S101 - only published contributions get here
     parent = c.in_reply_to
@@ -153,6 +212,8 @@ def contribution_json(c: Contribution) -> dict[str, Any]:
         if parent is not None and (parent.withdrawn or publishing.is_public(parent))
         else None,
         "respond_url": url_for("submit.form", in_reply_to=c.public_id, _external=True),
+        "amended_at": _iso(c.amended_at),
+        "note": corrections.note_text(c),
     }
 
 
@@ -196,6 +257,7 @@ def index() -> Response:
 
 
 @bp.get("/digests")
+@_kept
 def digests() -> Response:
     limit = _limit()
     query = publishing.published_digests()
@@ -235,6 +297,7 @@ def _live_counts(ids: list[int]) -> dict[int, int]:
 
 
 @bp.get("/digests/<slug>")
+@_kept
 def digest(slug: str) -> Response:
     found = publishing.find_digest(slug)
     if found is None:
@@ -248,6 +311,7 @@ def _known_theme(slug: str) -> None:
 
 
 @bp.get("/contributions")
+@_kept
 def contributions() -> Response:
     limit = _limit()
     query = publishing.published_contributions().options(selectinload(Contribution.in_reply_to))
@@ -285,18 +349,20 @@ def contributions() -> Response:
 
 
 @bp.get("/contributions/<public_id>")
+@_kept
 def contribution(public_id: str) -> Response:
     found = publishing.find_contribution(public_id)
     if found is None:
         raise ApiError(404, "No published contribution has that id.")
     if found.withdrawn:
-        return _json({"error": {"status": 410, "message": publishing.WITHDRAWN_NOTE}}, 410)
+        return _json({"error": {"status": 410, "message": corrections.note_text(found)}}, 410)
     return _json({"data": contribution_json(found)})
 
 
 @bp.get("/themes")
+@_kept
 def themes() -> Response:
-    counts = publishing.theme_counts()
+    counts = reading.theme_counts()
     rows = db.session.scalars(select(Theme).order_by(Theme.name))
     return _json(
         {
@@ -313,6 +379,73 @@ def themes() -> Response:
     )
 
 
+@bp.get("/transparency")
+def transparency_counts() -> Response:
+    """Monthly counts of testimony received, published, declined (by reason) and withdrawn, for
+    months that have ended; counts under 5 are given as "fewer than 5"."""
+    return _json(
+        {
+            "data": [
+                {
+                    "month": m.month,
+                    "received": m.received,
+                    "published": m.published,
+                    "withdrawn": m.withdrawn,
+                    "declined": m.declined,
+                }
+                for m in transparency.months()
+            ],
+            "meta": {
+                "suppressed_below": transparency.SUPPRESS,
+                "suppressed_as": transparency.FEWER,
+                "reasons": transparency.DECLINE_REASONS,
+                "page": url_for("public.transparency_page", _external=True),
+            },
+        }
+    )
+
+
+# ---- the research dataset ----------------------------------------------------------------------
+
+EXPORTS = {
+    "jsonl": ("application/x-ndjson", export.jsonl),
+    "csv": ("text/csv", export.csv_lines),
+}
+
+
+@bp.get("/export/contributions.jsonl")
+def export_jsonl() -> Response:
+    """Every published contribution as JSON Lines (testimony/export.py)."""
+    return _export("jsonl")
+
+
+@bp.get("/export/contributions.csv")
+def export_csv() -> Response:
+    """Every published contribution as CSV (testimony/export.py)."""
+    return _export("csv")
+
+
+def _export(fmt: str) -> Response:
+    """The dataset, streamed. The ETag is the public set's version, so a client that has the
+    current file gets 304 without anything being read."""
+    version = page_cache.public_version(publishing.now())
+    tag = hashlib.sha256(f"{fmt}:{version!r}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+        response.set_etag(tag)
+        return response
+    mimetype, lines = EXPORTS[fmt]
+    # The stream runs after this view returns: each batch in an app context of its own
+    # (testimony/export.py: stream), so a client that reads slowly, or never, holds nothing open.
+    address = url_for("public.contribution", public_id="PUBLIC-ID", _external=True)
+    app, when = current_app._get_current_object(), publishing.now()  # type: ignore[attr-defined]
+    records = export.stream(app, lambda public_id: address.replace("PUBLIC-ID", public_id), when)
+    response = Response(lines(records), mimetype=mimetype)
+    response.set_etag(tag)
+    response.headers["Content-Disposition"] = f'attachment; filename="testimony-contributions.{fmt}"'
+    return response
+
+
 # The API's description is a file, kept by hand beside the code and served exactly as written;
 # tests/test_api_schema.py holds every answer of the API to it.
 OPENAPI_FILE = "api/openapi.json"
@@ -325,11 +458,33 @@ def openapi() -> Response:
     return response
 
 
+@bp.before_request
+def _no_credentials() -> None:
+    """The API is public and read-only: no credential is ever accepted. A request that brings
+    one (Authorization) is refused, so no tool comes to believe it means something; cookies
+    (a reader of the site may hold the submitter's or the desk's) are set aside unread: the
+    session is replaced by an empty one that is never saved, so the API neither reads nor sets
+    a cookie, whatever a browser sends."""
+    request_ctx._session = current_app.session_interface.make_null_session(current_app)
+    if "Authorization" in request.headers or "Proxy-Authorization" in request.headers:
+        raise ApiError(400, "This API is public and takes no credentials: send the request without them.")
+
+
 @bp.after_request
 def _read_only_allow(response: Response) -> Response:
     # Flask's automatic OPTIONS answer would also list the methods of the fallback route.
     if request.method == "OPTIONS":
         response.headers["Allow"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    # Any site's scripts may read the API's public answers (newsroom tools run in browsers).
+    # Never with credentials: no Allow-Credentials, and no cookie is set or read here.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Link"
+    response.headers.pop("Access-Control-Allow-Credentials", None)
+    response.headers.pop("Set-Cookie", None)
+    response.vary.discard("Cookie")
     return response
 
 

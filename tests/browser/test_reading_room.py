@@ -139,6 +139,8 @@ def test_editor_composes_and_publishes_a_digest(site: Site) -> None:
     enter(page, "a:has-text('Back to editing')")
 
     enter(page, "button:has-text('Publish now')")
+    assert "cannot be undone" in page.locator(".lead").inner_text()
+    enter(page, "button:has-text('Yes, publish now')")
     assert "Published." in page.locator(".notice").inner_text()
     site.check(page, "published")
 
@@ -178,12 +180,18 @@ def test_journalist_browses_searches_cites_and_follows(site: Site) -> None:
     assert theme_name in page.locator("h1").inner_text()
     site.check(page, "theme")
 
-    # The theme's feed, found the way a feed reader finds it (autodiscovery) and by its link.
+    # The theme's feed, found the way a feed reader finds it (autodiscovery), and by its visible
+    # link, which leads to the page that explains subscribing and gives the address to copy.
     discovered = page.locator(f"link[rel=alternate][type='application/atom+xml'][title$='{theme_name}']")
     feed_href = discovered.get_attribute("href")
-    assert feed_href and page.locator(f"a[href='{feed_href}']").count() == 1
+    assert feed_href
     theme_feed = fetch_feed(page, site.url(feed_href))
     assert theme_feed.entries and theme_name in theme_feed.feed.title
+    follow = page.locator(f"a:has-text('Follow {theme_name}')").get_attribute("href")
+    assert follow and follow.startswith("/feeds#theme-")
+    feeds_page = site.page()
+    feeds_page.goto(site.url(follow))
+    assert site.url(feed_href) in feeds_page.locator(f"[id='{follow.split('#')[1]}'] pre").inner_text()
 
     # Search for a word from the first contribution on the theme page.
     first_text = page.locator("ol.excerpts article .text").first.inner_text()
@@ -204,10 +212,12 @@ def test_journalist_browses_searches_cites_and_follows(site: Site) -> None:
     assert page.locator("link[rel=canonical]").get_attribute("href") == permalink
     site.check(page, "permalink")
 
-    # The site feed, by the reading room's "Atom feed" link.
-    href = page.locator("nav.reading-nav a:has-text('Atom feed')").get_attribute("href")
-    assert href
-    feed = fetch_feed(page, site.url(href))
+    # The site feed, by the reading room's "Feeds" page, where its address is given to copy.
+    enter(page, "nav.reading-nav a:has-text('Feeds')")
+    href = page.locator("pre[aria-label='Address of the feed of every digest']").inner_text().strip()
+    assert href.startswith(site.base)
+    site.check(page, "feeds")
+    feed = fetch_feed(page, href)
     assert feed.entries
     links = [link.get("href", "") for entry in feed.entries for link in entry.get("links", [])]
     assert all(u.startswith(site.base) for u in links), links
@@ -262,6 +272,7 @@ def test_reader_responds_to_a_contribution(site: Site) -> None:
     editor.locator(".pickable li", has_text="first month").locator("input[name=contribution]").check()
     editor.click("button:has-text('Add the ticked contributions')")
     editor.click("button:has-text('Publish now')")
+    editor.click("button:has-text('Yes, publish now')")
     assert "Published." in editor.locator(".notice").inner_text()
 
     # The reader finds the response threaded beneath the contribution.

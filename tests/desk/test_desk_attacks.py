@@ -649,7 +649,7 @@ def route_values(world: World, endpoint: str, argument: str, published_on: dt.da
     if argument == "public_id":
         return world.item if endpoint.startswith("desk") else world.published_contribution
     if argument == "slug":
-        return world.published_slug if endpoint.endswith("digest") else "workload"
+        return world.published_slug if endpoint.endswith(("digest", "manifest")) else "workload"
     return {
         "digest_id": world.draft,
         "user_id": world.mod_id,
@@ -659,6 +659,7 @@ def route_values(world: World, endpoint: str, argument: str, published_on: dt.da
         "_rest": "nothing-here",
         "action": "note",
         "decision": "approve",
+        "fmt": "bib",  # a citation's file
     }[argument]
 
 

@@ -157,7 +157,11 @@ def test_editor_composes_orders_previews_and_publishes(app: Flask, client: Flask
     assert "no-store" in client.get(f"{edit}/preview").headers["Cache-Control"]
 
     seen = version_on(client.get(edit).get_data(as_text=True))
-    response = client.post(f"{edit}/publish", data={"csrf_token": token, "version": seen})
+    # "Publish now" asks first; only the confirmation publishes.
+    asked = client.post(f"{edit}/publish", data={"csrf_token": token, "version": seen})
+    assert asked.status_code == 200 and "Yes, publish now" in asked.get_data(as_text=True)
+    assert client.get(f"/d/{slug}").status_code == 404
+    response = client.post(f"{edit}/publish", data={"csrf_token": token, "version": seen, "confirm": "yes"})
     assert response.status_code == 302
     public = client.get(f"/d/{slug}").get_data(as_text=True)
     assert public.index("Charlie") < public.index("Alpha") and "Bravo" not in public

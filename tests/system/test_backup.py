@@ -109,7 +109,9 @@ def _use_the_site(site: Site) -> dict[str, str]:
     assert added.status_code == 302
     version = re.search(r'name="version" value="(\d+)"', desk.get(edit).get_data(as_text=True))
     assert version, "no digest version on the edit page"
-    published = desk.post(f"{edit}/publish", data={"csrf_token": token, "version": version.group(1)})
+    published = desk.post(
+        f"{edit}/publish", data={"csrf_token": token, "version": version.group(1), "confirm": "yes"}
+    )
     assert published.status_code == 302
     code, page = status_post(submitter, codenames["withdrawn"], action="withdraw", confirm="yes")
     assert code == 200 and "has now been taken down" in page

@@ -231,7 +231,8 @@ class Desk:
         # The publish form carries the digest version the editor saw (testimony/publishing.py).
         seen = re.search(r'name="version" value="(\d+)"', self.session.get(self.base + edit, timeout=10).text)
         assert seen, "no digest version on the edit page"
-        assert self.post(f"{edit}/publish", edit, version=seen.group(1)).status_code == 302
+        # "Publish now" asks first; the confirmation publishes.
+        assert self.post(f"{edit}/publish", edit, version=seen.group(1), confirm="yes").status_code == 302
 
 
 def run_every_flow(base: str, one_time: str, canaries: dict[str, str]) -> list[str]:

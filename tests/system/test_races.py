@@ -356,7 +356,7 @@ def add(editor: FlaskClient, digest_id: int, contributions: list[str]) -> tuple[
 
 def publish_form(page: str) -> dict[str, str]:
     """What the editor's "Publish now" form sends (its version, where the form carries one)."""
-    fields = {"csrf_token": token_in(page)}
+    fields = {"csrf_token": token_in(page), "confirm": "yes"}  # past the "Publish now?" question
     version = version_in(page, "publish")
     if version is not None:
         fields["version"] = version

@@ -137,7 +137,7 @@ def test_theme_pages_list_and_paginate(app: Flask, client: FlaskClient) -> None:
     assert 'rel="prev"' in second_html
     page(client, "/themes/no-such-theme", 404)
     themes = page(client, "/themes")
-    assert 'href="/themes/workload"' in themes and 'href="/themes/workload/feed.atom"' in themes
+    assert 'href="/themes/workload"' in themes and 'href="/feeds#theme-workload"' in themes
 
 
 def test_archive_groups_digests_by_month(app: Flask, client: FlaskClient) -> None:
