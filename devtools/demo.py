@@ -614,9 +614,7 @@ def _do(submission: Submission, step: tuple[str, ...], moderator: Moderator, key
         action = lifecycle.Action.PROPOSE if kind == "propose" else lifecycle.Action.APPROVE
         lifecycle.decide(submission, action, seen_version=submission.version, **who)
         set_tags(submission, themes)
-        contribution = Contribution(submission_id=submission.id)
-        approved.seal_wording(contribution, state.draft, themes=themes, in_reply_to=state.in_reply_to)
-        db.session.add(contribution)
+        approved.approve(submission, state.draft, themes=themes, in_reply_to=state.in_reply_to)
     elif kind == "publish":
         # Its own "In case you missed it" digest, published as an editor would publish it.
         approved_one = db.session.scalars(

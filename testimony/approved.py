@@ -79,6 +79,17 @@ def seal_wording(
     contribution.text = ""
 
 
+def approve(submission: Submission, text: str, *, themes: list[str], in_reply_to: str | None) -> Contribution:
+    """The contribution a submission's approval makes: its wording, themes and the public id it
+    answers, sealed until its digest is published. The caller has moved the submission's status
+    (lifecycle.decide) and commits."""
+    contribution = Contribution(submission_id=submission.id)
+    seal_wording(contribution, text, themes=themes, in_reply_to=in_reply_to)
+    submission.in_reply_to = None  # set only on items stored by older versions
+    db.session.add(contribution)
+    return contribution
+
+
 def new_contribution(
     text: str, themes: Sequence[str] = (), *, in_reply_to: str | None = None
 ) -> Contribution:

@@ -27,7 +27,6 @@ from testimony.db import db
 from testimony.models import (
     Author,
     BlobKind,
-    Contribution,
     Recipient,
     Role,
     Status,
@@ -448,12 +447,9 @@ def _approve(submission: Submission, version: int) -> str:
     changed = approved.needs_source_ok(state.sent_draft, state.draft)
     _decide(submission, version, lifecycle.Action.PROPOSE if changed else lifecycle.Action.APPROVE)
     set_tags(submission, state.themes)
-    contribution = Contribution(submission_id=submission.id)
     # Still unpublished testimony: wording, themes and what it answers stay sealed until its
     # digest is published (testimony/approved.py).
-    approved.seal_wording(contribution, state.draft, themes=state.themes, in_reply_to=state.in_reply_to)
-    submission.in_reply_to = None  # set only on items stored by older versions
-    db.session.add(contribution)
+    approved.approve(submission, state.draft, themes=state.themes, in_reply_to=state.in_reply_to)
     if changed:
         return (
             "Approved with changes. The source is asked to accept the new wording; an editor can put "

@@ -110,7 +110,7 @@ def test_moderator_key_decrypts_the_bundle_and_a_wrong_key_does_not(app: Flask, 
     with app.app_context():
         moderator = db.session.get(accounts.Moderator, moderator_id)
         private = accounts.unlock_private_key(moderator, password)
-        blob = db.session.scalar(select(SealedBlob))
+        blob = db.session.scalar(select(SealedBlob).where(SealedBlob.kind == BlobKind.BUNDLE))
         bundle = sealing.open_blob(blob, Recipient.MODERATOR, private, moderator_id)
         assert "Canary-7Q2" in bundle["redaction"]["text"]
         recovery = app.config["TEST_RECOVERY_PRIVATE_KEY"]
