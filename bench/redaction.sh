@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Redaction quality and speed: ours against two baselines, side by side in one run, on the dev
-# corpora we tune on and the fresh corpora written apart from the rules (A, B, C: read after their
-# first score; D: held out; see bench/corpora/). Prints one JSON line per corpus, style and system (recall overall and
+# corpora we tune on and the fresh corpora written apart from the rules (A to D: read after their
+# first score; E: held out; see bench/corpora/). Prints one JSON line per corpus, style and system (recall overall and
 # per kind, keep over-redaction, collateral, words/s), a table with the ratios, the same speeds
 # in CPU time, then the latency of one 500-word text.
 #

@@ -3,8 +3,8 @@
     redaction_bench.py SCORER REPEAT NAME=COMMAND [NAME=COMMAND ...]
 
 Corpora (bench/corpora/): the two dev files we tune on, then the fresh corpora written apart
-from the rules: A, B and C (each held out until its first score, then its misses read for
-contexts) and D (held out; only these aggregate figures are ever looked at). Each system runs once per corpus, on the corpus fed REPEAT times
+from the rules: A to D (each held out until its first score, then its misses read for
+contexts) and E (held out; only these aggregate figures are ever looked at). Each system runs once per corpus, on the corpus fed REPEAT times
 (the first copy is scored, the whole run timed, start-up included), and is scored with the
 shared scorer's own functions: overall and per style file (prose, threads, forms). One JSON line
 per corpus, style and system, then a table with the ratios side by side. Nothing here prints a
@@ -31,6 +31,7 @@ CORPORA: dict[str, list[Path]] = {
     "fresh_b": [ROOT / "fresh-b" / f"{style}.jsonl" for style in ("prose", "threads", "forms")],
     "fresh_c": [ROOT / "fresh-c" / f"{style}.jsonl" for style in ("prose", "threads", "forms")],
     "fresh_d": [ROOT / "fresh-d" / f"{style}.jsonl" for style in ("prose", "threads", "forms")],
+    "fresh_e": [ROOT / "fresh-e" / f"{style}.jsonl" for style in ("prose", "threads", "forms")],
 }
 KINDS = ("PERSON", "PLACE", "ORG", "CONTACT", "ID", "DATE")
 
