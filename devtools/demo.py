@@ -25,10 +25,9 @@ from sqlalchemy import func, select
 import nlp
 from moderation import accounts, item_state
 from moderation.theme_tags import set_tags
-from testimony import approved, digests, lifecycle, publishing, sealing, search, submissions
+from testimony import approved, digests, lifecycle, publishing, search, submissions
 from testimony.db import db
 from testimony.models import (
-    Author,
     BlobKind,
     Contribution,
     Digest,
@@ -577,14 +576,7 @@ def _do(submission: Submission, step: tuple[str, ...], moderator: Moderator, key
         state = item_state.load(submission, moderator.id, key)
         state.draft, state.edited = args[0], True
         lifecycle.edit(submission, "draft_edited", seen_version=submission.version, claim_until=until, **who)
-        sealing.seal_blob(
-            submission,
-            kind=BlobKind.DRAFT,
-            author=Author.MODERATOR,
-            payload=state.draft_payload(),
-            readers=sealing.staff_readers(),
-            moderator_id=moderator.id,
-        )
+        item_state.save_draft(submission, state, moderator.id)
     elif kind == "ask":
         lifecycle.decide(
             submission, lifecycle.Action.ASK, seen_version=submission.version, claim_until=until, **who

@@ -13,7 +13,7 @@ from typing import Any
 import nlp
 from moderation import redraft
 from testimony import sealing
-from testimony.models import BlobKind, Recipient, SealedBlob, Submission
+from testimony.models import Author, BlobKind, Recipient, SealedBlob, Submission
 
 
 @dataclass
@@ -166,3 +166,16 @@ def strike_passage(state: ItemState, passage: str, label: str) -> int:
         added += 1
     state.spans.sort(key=lambda s: s.start)
     return added
+
+
+def save_draft(submission: Submission, state: ItemState, moderator_id: int) -> None:
+    """Seal the moderator's current draft (wording, redactions, themes) as a new draft blob, to
+    the staff. The caller has moved the version on (lifecycle.edit) and commits."""
+    sealing.seal_blob(
+        submission,
+        kind=BlobKind.DRAFT,
+        author=Author.MODERATOR,
+        payload=state.draft_payload(),
+        readers=sealing.staff_readers(),
+        moderator_id=moderator_id,
+    )

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
@@ -300,10 +301,16 @@ def awaiting_source(submission_ids: Iterable[int]) -> dict[int, dt.date]:
     ids = sorted(set(submission_ids))
     if not ids:
         return {}
+    return _wait_ends(Submission.id.in_(ids))
+
+
+def _wait_ends(*where: Any) -> dict[int, dt.date]:
+    """Submission id -> the first day its wording may be published without the source's OK, for
+    the submissions (matching `where`) whose wording waits for that OK."""
     rows = db.session.execute(
         select(Submission.id, Contribution.approved_on)
         .join(Contribution, Contribution.submission_id == Submission.id)
-        .where(Submission.id.in_(ids), Submission.status == Status.AWAITING_SOURCE)
+        .where(Submission.status == Status.AWAITING_SOURCE, *where)
     )
     return {row.id: wait_ends(row.approved_on) for row in rows}
 
@@ -316,12 +323,7 @@ def source_wait_of(contribution: Contribution) -> dt.date | None:
     if contribution.submission_id is None:
         return None
     if "awaiting_source" not in g:
-        rows = db.session.execute(
-            select(Submission.id, Contribution.approved_on)
-            .join(Contribution, Contribution.submission_id == Submission.id)
-            .where(Submission.status == Status.AWAITING_SOURCE)
-        )
-        g.awaiting_source = {row.id: wait_ends(row.approved_on) for row in rows}
+        g.awaiting_source = _wait_ends()
     waiting: dict[int, dt.date] = g.awaiting_source
     return waiting.get(contribution.submission_id)
 

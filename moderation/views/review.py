@@ -25,7 +25,6 @@ from moderation.views.auth import current_user, role_required, unlocked_private_
 from testimony import approved, highlight, lifecycle, sealing, submissions
 from testimony.db import db
 from testimony.models import (
-    Author,
     BlobKind,
     Recipient,
     Role,
@@ -297,14 +296,7 @@ def _state(submission: Submission) -> item_state.ItemState:
 
 
 def _save_draft(submission: Submission, state: item_state.ItemState) -> None:
-    sealing.seal_blob(
-        submission,
-        kind=BlobKind.DRAFT,
-        author=Author.MODERATOR,
-        payload=state.draft_payload(),
-        readers=sealing.staff_readers(),
-        moderator_id=current_user().id,
-    )
+    item_state.save_draft(submission, state, current_user().id)
 
 
 def _edit(

@@ -20,6 +20,7 @@ from moderation import sessions
 from moderation.session_store import RedisStore
 from testimony.models import utcnow
 from tests.support.desk import NEW_PASSWORD, log_in_again, login_as, post_form
+from tests.support.servers import redis_or_skip
 
 REDIS_URL = os.environ.get("TEST_DESK_SESSIONS_REDIS_URL", "redis://127.0.0.1:6379/11")
 PREFIX = RedisStore.PREFIX
@@ -27,11 +28,7 @@ PREFIX = RedisStore.PREFIX
 
 @pytest.fixture
 def redis_app(app: Flask) -> Iterator[tuple[Flask, redis.Redis]]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(exc).__name__}); Redis runs skipped")
+    client = redis_or_skip(REDIS_URL)
     client.flushdb()
     app.config["REDIS_URL"] = REDIS_URL
     yield app, client

@@ -18,17 +18,14 @@ from testimony.models import ModeratorSession
 from testimony.web import ratelimit
 from tests.support.desk import login_as
 from tests.support.helpers import token_in
+from tests.support.servers import redis_or_skip
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
 def redis_app(app: Flask) -> Iterator[tuple[Flask, redis.Redis]]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(exc).__name__}); Redis runs skipped")
+    client = redis_or_skip(REDIS_URL)
     client.flushdb()
     app.config["REDIS_URL"] = REDIS_URL
     yield app, client
