@@ -40,6 +40,7 @@ import redis
 import requests
 from requests.adapters import HTTPAdapter
 
+import nlp
 from tests.support.helpers import tokens_in
 from tests.support.servers import (
     BIN,
@@ -65,6 +66,19 @@ UNPUBLISHED = ("submission", "reply", "question", "note", "decline", "approved")
 def canary_word() -> str:
     # Lowercase letters only: no shape the redactor strikes (names, numbers, references).
     return "qz" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
+
+
+PUBLISHED_SENTENCE = "The {} rota leaves the wing short every weekend."
+
+
+def published_canary() -> str:
+    """A canary the redactor leaves in its sentence. The model strikes about one random word in
+    twelve there as a place (an unknown word before "rota" can be a town), and a struck canary
+    would never reach the published text this test must find."""
+    while True:
+        word = canary_word()
+        if not nlp.redact(PUBLISHED_SENTENCE.format(word)).spans:
+            return word
 
 
 @dataclass
@@ -240,7 +254,7 @@ def run_every_flow(base: str, one_time: str, canaries: dict[str, str]) -> list[s
     desk = Desk(base, one_time)
     declined = send(base, f"The {canaries['submission']} rota leaves the wing short every night.")
     approved = send(base, f"The {canaries['approved']} rota leaves the wing short every night too.")
-    published = send(base, f"The {canaries['published']} rota leaves the wing short every weekend.")
+    published = send(base, PUBLISHED_SENTENCE.format(canaries["published"]))
 
     item = desk.item_holding(canaries["submission"])
     desk.act(item, "ask", question=f"Which {canaries['question']} rota do you mean?")
@@ -342,7 +356,7 @@ def _sqlite_run(tmp: Path, canaries: dict[str, str]) -> Run:
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
 def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    canaries = {kind: canary_word() for kind in (*UNPUBLISHED, "published")}
+    canaries = {kind: canary_word() for kind in UNPUBLISHED} | {"published": published_canary()}
     tmp = tmp_path_factory.mktemp(f"canaries-{request.param}")
     return _postgres_run(tmp, canaries) if request.param == "postgresql" else _sqlite_run(tmp, canaries)
 
